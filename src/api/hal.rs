@@ -1,0 +1,110 @@
+//! HAL collections (API reference §2.2): paging figures, `_links.next`, `_embedded`.
+
+use super::error::ApiError;
+use crate::order::lenient::clip;
+use crate::order::{Order, OrderError, parse_order_value};
+use serde_json::Value;
+
+/// One page of a collection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// Items matching the query, all pages together.
+    pub total: u64,
+    /// Page size the server applied.
+    pub limit: u64,
+    /// Page count.
+    pub pages: u64,
+    /// This page's number.
+    pub page: u64,
+    /// Items in this page.
+    pub count: u64,
+    /// `_links.next.href`, absent on the last page.
+    pub next: Option<String>,
+    /// The embedded items.
+    pub items: Vec<T>,
+}
+
+/// An entry of an order page: a usable order, or one that could not be read (the others go on).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageEntry {
+    /// Parsed.
+    Order(Box<Order>),
+    /// Unreadable; the id and reference are kept when they could be read, to acknowledge it with an error.
+    Malformed {
+        /// Shoppingfeed id, if readable.
+        id: Option<u64>,
+        /// Marketplace reference, if readable.
+        reference: Option<String>,
+        /// What is wrong.
+        error: OrderError,
+    },
+}
+
+fn number(v: &Value, key: &str) -> u64 {
+    match v.get(key) {
+        Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
+        Some(Value::String(s)) => s.trim().parse().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Decodes a collection, handing each embedded item to `item`. The SDK takes the first embedded rel
+/// whatever its name; `rel` is preferred when present.
+pub fn parse_page<T>(body: &str, rel: &str, what: &'static str, item: impl Fn(&Value) -> T) -> Result<Page<T>, ApiError> {
+    let v: Value = serde_json::from_str(body).map_err(|e| ApiError::Decode { what, message: e.to_string() })?;
+    if !v.is_object() {
+        return Err(ApiError::Decode { what, message: format!("expected a HAL object, got `{}`", clip(body)) });
+    }
+    let embedded = v.get("_embedded");
+    let list = embedded
+        .and_then(|e| e.get(rel))
+        .or_else(|| embedded.and_then(Value::as_object).and_then(|m| m.values().find(|x| x.is_array())));
+    let items = match list {
+        Some(Value::Array(a)) => a.iter().map(item).collect(),
+        None | Some(Value::Null) => Vec::new(),
+        Some(_) => return Err(ApiError::Decode { what, message: format!("`_embedded.{rel}` is not a list") }),
+    };
+    let next = v
+        .get("_links")
+        .and_then(|l| l.get("next"))
+        .and_then(|n| n.get("href"))
+        .and_then(Value::as_str)
+        .filter(|h| !h.is_empty())
+        .map(str::to_string);
+    Ok(Page {
+        total: number(&v, "total"),
+        limit: number(&v, "limit"),
+        pages: number(&v, "pages"),
+        page: number(&v, "page"),
+        count: number(&v, "count"),
+        next,
+        items,
+    })
+}
+
+/// Decodes an order list page; a malformed order becomes [`PageEntry::Malformed`], not a failure.
+pub fn parse_order_page(body: &str) -> Result<Page<PageEntry>, ApiError> {
+    parse_page(body, "order", "order list", |v| match parse_order_value(v) {
+        Ok(o) => PageEntry::Order(Box::new(o)),
+        Err(error) => PageEntry::Malformed {
+            id: v.get("id").and_then(|i| i.as_u64().or_else(|| i.as_str().and_then(|s| s.trim().parse().ok()))),
+            reference: v.get("reference").and_then(Value::as_str).map(str::to_string),
+            error,
+        },
+    })
+}
+
+/// Resolves a link href against the API base URL. Only a relative href or one on the API's own
+/// origin is followed: the bearer token must never travel to another host.
+pub fn resolve_link(base_url: &str, href: &str) -> Result<String, ApiError> {
+    let base = base_url.trim_end_matches('/');
+    if href.starts_with('/') {
+        return Ok(format!("{base}{href}"));
+    }
+    let origin_end = base.find("://").map(|i| i + 3).and_then(|s| base[s..].find('/').map(|p| s + p)).unwrap_or(base.len());
+    let origin = &base[..origin_end];
+    if href.starts_with(&format!("{origin}/")) {
+        return Ok(href.to_string());
+    }
+    Err(ApiError::Decode { what: "link", message: format!("refusing to follow a link off the API origin: `{}`", clip(href)) })
+}

@@ -1,0 +1,280 @@
+//! Lenient (de)serializers for the shapes real Shoppingfeed payloads take: dates with or without an
+//! offset, `""` for "no date", numbers sent as strings, `null`/`{}`/`[]` for an empty map.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serializer};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A point in time as Shoppingfeed sends it (offset kept).
+pub type Timestamp = DateTime<FixedOffset>;
+
+/// Parses every date form seen in real payloads. A naive value (no offset) is taken as UTC: the
+/// PrestaShop fixture's `"2024-08-29 21:59:59"` ship-by date is end-of-day Paris time in UTC.
+pub fn parse_timestamp(raw: &str) -> Option<Timestamp> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t);
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%dT%H:%M:%S%.f%z"] {
+        if let Ok(t) = DateTime::parse_from_str(s, fmt) {
+            return Some(t);
+        }
+    }
+    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(t.and_utc().fixed_offset());
+        }
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().fixed_offset())
+}
+
+/// Formats a timestamp the way the API and PHP's `c` format do: `2024-08-26T14:55:04+02:00`.
+pub fn format_timestamp(t: &Timestamp) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// Formats a UTC instant as the API expects it.
+pub fn format_utc(t: &DateTime<Utc>) -> String {
+    format_timestamp(&t.fixed_offset())
+}
+
+/// `Option<Timestamp>` from a string, `""` or `null`; an unparseable non-empty string is an error
+/// naming the value, so a malformed order is reported rather than silently losing its deadline.
+pub mod opt_timestamp {
+    use super::*;
+
+    /// Deserializes a lenient optional timestamp.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+        let raw: Option<serde_json::Value> = Option::deserialize(d)?;
+        match raw {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(serde_json::Value::String(s)) => parse_timestamp(&s)
+                .map(Some)
+                .ok_or_else(|| de::Error::custom(format!("unrecognised date `{}`", super::clip(&s)))),
+            Some(other) => Err(de::Error::custom(format!("expected a date string, found `{}`", super::clip(&other.to_string())))),
+        }
+    }
+
+    /// Serializes as an ISO 8601 string with offset, or `null`.
+    pub fn serialize<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&format_timestamp(t)),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+/// Shortens untrusted text quoted in an error message.
+pub(crate) fn clip(s: &str) -> String {
+    const MAX: usize = 80;
+    if s.chars().count() <= MAX {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(MAX).collect();
+        out.push('…');
+        out
+    }
+}
+
+struct NumberVisitor;
+
+impl<'de> Visitor<'de> for NumberVisitor {
+    type Value = Option<f64>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number, a numeric string or null")
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v as f64))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v as f64))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        let t = v.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        // Some channels send decimal commas ("12,50").
+        t.replace(',', ".")
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .map(Some)
+            .ok_or_else(|| E::custom(format!("expected a number, found `{}`", clip(v))))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(NumberVisitor)
+    }
+}
+
+/// An amount that may be a number, a numeric string, `""` or `null` (→ `None`).
+pub mod opt_number {
+    use super::*;
+    /// Deserializes a lenient optional number.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        d.deserialize_option(NumberVisitor)
+    }
+}
+
+/// An amount where a missing value means 0.
+pub mod number {
+    use super::*;
+    /// Deserializes a lenient number, absent → 0.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(d.deserialize_option(NumberVisitor)?.unwrap_or(0.0))
+    }
+}
+
+/// A count (quantity) sent as an integer, an integral float or a numeric string.
+pub mod count {
+    use super::*;
+    /// Deserializes a lenient non-negative integer.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        let n = d.deserialize_option(NumberVisitor)?.unwrap_or(0.0);
+        if n < 0.0 || n.fract() != 0.0 || n > u32::MAX as f64 {
+            return Err(de::Error::custom(format!("expected a whole non-negative quantity, found `{n}`")));
+        }
+        Ok(n as u32)
+    }
+}
+
+/// An identifier sent as a number or a numeric string.
+pub mod id {
+    use super::*;
+    /// Deserializes a required id.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        opt::deserialize(d)?.ok_or_else(|| de::Error::custom("expected an id, found null"))
+    }
+    /// Optional ids.
+    pub mod opt {
+        use super::*;
+        /// Deserializes an optional id (`null`, `""` → None).
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+            let v: Option<serde_json::Value> = Option::deserialize(d)?;
+            match v {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(serde_json::Value::Number(n)) => n
+                    .as_u64()
+                    .map(Some)
+                    .ok_or_else(|| de::Error::custom(format!("expected a positive whole id, found `{n}`"))),
+                Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
+                Some(serde_json::Value::String(s)) => s
+                    .trim()
+                    .parse::<u64>()
+                    .map(Some)
+                    .map_err(|_| de::Error::custom(format!("expected a numeric id, found `{}`", clip(&s)))),
+                Some(other) => Err(de::Error::custom(format!("expected an id, found `{}`", clip(&other.to_string())))),
+            }
+        }
+    }
+}
+
+/// A boolean sent as `true`/`false`, `1`/`0`, `"1"`/`"0"`, `"true"`/`"false"`, `""` or `null`.
+pub mod flag {
+    use super::*;
+    /// Deserializes a lenient boolean (absent → false).
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        let v: Option<serde_json::Value> = Option::deserialize(d)?;
+        Ok(match v {
+            None | Some(serde_json::Value::Null) => false,
+            Some(serde_json::Value::Bool(b)) => b,
+            Some(serde_json::Value::Number(n)) => n.as_f64().is_some_and(|x| x != 0.0),
+            Some(serde_json::Value::String(s)) => {
+                matches!(s.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "y")
+            }
+            Some(other) => return Err(de::Error::custom(format!("expected a boolean, found `{}`", clip(&other.to_string())))),
+        })
+    }
+}
+
+/// A string that may be `null` or a number (→ its text).
+pub mod text {
+    use super::*;
+    /// Deserializes a lenient string (absent/null → "").
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        Ok(opt::deserialize(d)?.unwrap_or_default())
+    }
+    /// Optional text.
+    pub mod opt {
+        use super::*;
+        /// Deserializes an optional lenient string (null → None, numbers → their text).
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+            let v: Option<serde_json::Value> = Option::deserialize(d)?;
+            match v {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(serde_json::Value::String(s)) => Ok(Some(s)),
+                Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
+                Some(serde_json::Value::Bool(b)) => Ok(Some(b.to_string())),
+                Some(other) => Err(de::Error::custom(format!("expected text, found `{}`", clip(&other.to_string())))),
+            }
+        }
+    }
+}
+
+/// A JSON object that may arrive as `null`, `{}` or — from PHP serializers — `[]`.
+pub mod map {
+    use super::*;
+    /// Deserializes a lenient object map (null/[] → empty).
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<serde_json::Map<String, serde_json::Value>, D::Error> {
+        let v: Option<serde_json::Value> = Option::deserialize(d)?;
+        match v {
+            None | Some(serde_json::Value::Null) => Ok(Default::default()),
+            Some(serde_json::Value::Object(m)) => Ok(m),
+            Some(serde_json::Value::Array(a)) if a.is_empty() => Ok(Default::default()),
+            Some(other) => Err(de::Error::custom(format!("expected an object, found `{}`", clip(&other.to_string())))),
+        }
+    }
+}
+
+/// A string → string map (aliases) that may be `null`, `{}` or `[]`; non-string values keep their text.
+pub mod string_map {
+    use super::*;
+    /// Deserializes a lenient string map.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+        let m = super::map::deserialize(d)?;
+        Ok(m.into_iter()
+            .filter_map(|(k, v)| match v {
+                serde_json::Value::String(s) => Some((k, s)),
+                serde_json::Value::Null => None,
+                other => Some((k, other.to_string())),
+            })
+            .collect())
+    }
+}
+
+/// A list that may be `null` (→ empty).
+pub mod list {
+    use super::*;
+    /// Deserializes a lenient list.
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+        Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+    }
+}
+
+/// An object that may be `null` (→ its default). Deserialized in place so a bad nested field keeps its
+/// full path (`payment.totalAmount`) in the error.
+pub mod object {
+    use super::*;
+    /// Deserializes a lenient nested object.
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+        Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+    }
+}
