@@ -121,7 +121,8 @@ function parseZone(/** @type {string} */ zone) {
   const trimmed = zone.trim().toUpperCase();
   if (trimmed in ZONE_ABBREVIATIONS) return ZONE_ABBREVIATIONS[trimmed];
   // A leading space stands for a `+` that the query-string decoding turned into a space.
-  const m = /^([+\- ])(\d{2})(?::?(\d{2}))?$/.exec(zone.startsWith(' ') ? ' ' + zone.trimStart() : zone);
+  const t = zone.trim();
+  const m = /^([+\- ])(\d{2})(?::?(\d{2}))?$/.exec(/^\d/.test(t) && zone.startsWith(' ') ? ' ' + t : t);
   if (!m) return null;
   const sign = m[1] === '-' ? -1 : 1;
   const mins = Number(m[2]) * 60 + (m[3] ? Number(m[3]) : 0);

@@ -1,0 +1,13 @@
+//! The engine: import cycle, acknowledgement batching, outbound operations, ticket follow-up. Generic
+//! over the host traits; no Wasm and no I/O of its own.
+
+pub mod client;
+pub mod engine;
+pub mod error;
+pub mod host;
+pub mod journal;
+
+pub use engine::{CycleFailure, CycleReport, Engine, EngineConfig, LogRecord, ReportIssue, discover_stores};
+pub use error::SyncError;
+pub use host::{Clock, Http, Store, StoreError, TransportError};
+pub use journal::{CreateOutcome, ImportRecord, ImportState, OperationQuery, OperationRecord, OperationState, OrderSnapshot};

@@ -1,0 +1,59 @@
+//! What the engine asks of its host: HTTP, the order store with the connector's journal, a clock.
+//! Single-threaded and async: the Wasm host is one JS event loop.
+
+use super::journal::{CreateOutcome, ImportRecord, OperationQuery, OperationRecord};
+use crate::api::{HttpRequest, HttpResponse};
+use crate::mapping::OrderDraft;
+use crate::order::OrderStatus;
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+/// The request did not complete (refused, reset, DNS, cut body).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{0}")]
+pub struct TransportError(pub String);
+
+/// The store failed (database down, constraint…); not a business refusal.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+/// Sends HTTP requests.
+#[allow(async_fn_in_trait)]
+pub trait Http {
+    /// Sends one request; any complete answer (whatever its status) is `Ok`.
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+/// Time, from the host (std's clock traps on wasm32).
+#[allow(async_fn_in_trait)]
+pub trait Clock {
+    /// Now.
+    fn now(&self) -> DateTime<Utc>;
+    /// Waits `ms` milliseconds.
+    async fn sleep(&self, ms: u64);
+}
+
+/// The shop's order store plus the connector's journal.
+#[allow(async_fn_in_trait)]
+pub trait Store {
+    /// Takes the store-wide sync lock for `ttl_ms` (renewing it when already held by this engine);
+    /// false when another process holds it.
+    async fn try_lock(&self, owner: &str, ttl_ms: u64) -> Result<bool, StoreError>;
+    /// Releases the lock.
+    async fn unlock(&self, owner: &str) -> Result<(), StoreError>;
+    /// Journal entries of these Shoppingfeed orders (missing ones left out).
+    async fn load_imports(&self, ids: &[u64]) -> Result<Vec<ImportRecord>, StoreError>;
+    /// Creates the shop order. Must be idempotent on `draft.shoppingfeed_id`: a second call returns the
+    /// order created by the first.
+    async fn create_order(&self, draft: &OrderDraft) -> Result<CreateOutcome, StoreError>;
+    /// Writes journal entries (insert or replace, one transaction).
+    async fn save_imports(&self, records: &[ImportRecord]) -> Result<(), StoreError>;
+    /// Writes operation records (insert or replace, one transaction).
+    async fn save_operations(&self, records: &[OperationRecord]) -> Result<(), StoreError>;
+    /// Operation records matching the query.
+    async fn operations(&self, query: &OperationQuery) -> Result<Vec<OperationRecord>, StoreError>;
+    /// The marketplace changed an imported order's status (cancelled after import, refunded…): the
+    /// shop should reflect it. `record` already carries the new status.
+    async fn marketplace_status_changed(&self, record: &ImportRecord, previous: &OrderStatus) -> Result<(), StoreError>;
+}
