@@ -304,21 +304,18 @@ export function generateDetails(rec, channel) {
   };
   if (channel.key === 'amazon' || channel.key === 'manomano') payment.taxMode = 'undefined';
 
+  // Cdiscount orders come without `type` / `returnInfo`, as in the fixture.
   /** @type {Record<string, any>} */
-  const shipment = { carrier: rec.carrier, trackingNumber: '', trackingLink: '' };
-  if (channel.key !== 'cdiscount') {
-    shipment.type = null;
-    shipment.returnInfo = { carrier: null, trackingNumber: null };
-  }
+  const shipment = channel.key === 'cdiscount'
+    ? { carrier: rec.carrier, trackingNumber: '', trackingLink: '' }
+    : { type: null, carrier: rec.carrier, trackingNumber: '', trackingLink: '', returnInfo: { carrier: null, trackingNumber: null } };
 
-  const buyer = person(r, rec, channel);
+  let buyer = person(r, rec, channel);
+  if (rec.has(FLAG_NAME_IN_LASTNAME)) buyer = { ...buyer, firstName: '', lastName: `${rec.firstName} ${rec.lastName}` };
   const billingAddress = buyer;
   let shippingAddress = buyer;
   if (relay) shippingAddress = relayAddress(r, rec, channel, buyer);
-  else if (r.chance(0.15)) shippingAddress = { ...buyer, firstName: r.pick(PEOPLE[rec.country].first), street: r.pick(PEOPLE[rec.country].streets) };
-  if (rec.has(FLAG_NAME_IN_LASTNAME)) {
-    shippingAddress = { ...shippingAddress, firstName: '', lastName: `${rec.firstName} ${rec.lastName}` };
-  }
+  else if (r.chance(0.15)) shippingAddress = { ...buyer, street: r.pick(PEOPLE[rec.country].streets), street2: r.pick(['c/o Reception', 'Bureau 4', '']) };
 
   const vatId = b2b ? country.vatId(r) : '';
   const additionalFields = orderAdditionalFields(r, rec, channel, { b2b, vatId, fulfilled, relay, voucher, shippingAmount, vat: country.vat });
