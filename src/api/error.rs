@@ -76,7 +76,7 @@ pub enum ApiError {
     #[error("document too large for Shoppingfeed (413, 2 MB a file at most)")]
     PayloadTooLarge,
     /// 429.
-    #[error("rate limited by Shoppingfeed (429), asked to wait {wait_ms:?} ms")]
+    #[error("rate limited by Shoppingfeed (429){}", wait_ms.map(|w| format!(", asked to wait {w} ms")).unwrap_or_default())]
     RateLimited {
         /// What `X-RateLimit-Wait` asked, in ms (None when absent).
         wait_ms: Option<u64>,

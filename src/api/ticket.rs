@@ -87,15 +87,17 @@ fn id(v: Option<&Value>) -> Option<u64> {
 pub fn ticket_from_value(v: &Value) -> Ticket {
     let payload = v.get("payload");
     let p = |k: &str| payload.and_then(|p| p.get(k));
-    let message = ["message", "error", "reason", "detail"]
-        .iter()
-        .find_map(|k| text(v.get(*k)).or_else(|| text(p(k))))
+    let state = TicketState::parse(v.get("state").and_then(Value::as_str).unwrap_or(""));
+    // A reason on a successful accept or cancel is not failure text.
+    let message = matches!(state, TicketState::Failed | TicketState::Canceled)
+        .then(|| ["message", "error", "reason", "detail"].iter().find_map(|k| text(v.get(*k)).or_else(|| text(p(k)))))
+        .flatten()
         .map(|m| clip(&m));
     Ticket {
         id: text(v.get("id")).unwrap_or_default(),
         batch_id: text(v.get("batchId")),
         kind: text(v.get("type")),
-        state: TicketState::parse(v.get("state").and_then(Value::as_str).unwrap_or("")),
+        state,
         scheduled_at: v.get("scheduledAt").and_then(Value::as_str).and_then(parse_timestamp),
         finished_at: v.get("finishedAt").and_then(Value::as_str).and_then(parse_timestamp),
         order_id: id(p("id")).or_else(|| id(p("orderId"))).or_else(|| id(payload.and_then(|p| p.pointer("/order/id")))),
@@ -129,5 +131,9 @@ pub fn parse_ticket_page(body: &str) -> Result<TicketPage, ApiError> {
 /// Decodes a single ticket.
 pub fn parse_ticket(body: &str) -> Result<Ticket, ApiError> {
     let v: Value = serde_json::from_str(body).map_err(|e| ApiError::Decode { what: "ticket", message: e.to_string() })?;
-    Ok(ticket_from_value(&v))
+    let t = ticket_from_value(&v);
+    if !v.is_object() || t.id.is_empty() {
+        return Err(ApiError::Decode { what: "ticket", message: format!("not a ticket: `{}`", clip(body)) });
+    }
+    Ok(t)
 }

@@ -105,11 +105,8 @@ pub enum ShipmentError {
     #[error("this marketplace accepts only whole-order shipments")]
     PartialShipUnsupported,
     /// Everything is shipped already.
-    #[error("order {order_id} is already fully shipped")]
-    AlreadyShipped {
-        /// Shoppingfeed order id.
-        order_id: u64,
-    },
+    #[error("the order is already fully shipped")]
+    AlreadyShipped,
 }
 
 impl ShipmentError {
@@ -126,7 +123,7 @@ impl ShipmentError {
             ShipmentError::ItemRepeated { .. } => "ItemRepeated",
             ShipmentError::ItemQuantity { .. } => "ItemQuantity",
             ShipmentError::PartialShipUnsupported => "PartialShipUnsupported",
-            ShipmentError::AlreadyShipped { .. } => "AlreadyShipped",
+            ShipmentError::AlreadyShipped => "AlreadyShipped",
         }
     }
 
@@ -142,7 +139,7 @@ impl ShipmentError {
             | ShipmentError::ItemRepeated { .. }
             | ShipmentError::ItemQuantity { .. }
             | ShipmentError::PartialShipUnsupported
-            | ShipmentError::AlreadyShipped { .. } => "items",
+            | ShipmentError::AlreadyShipped => "items",
         }
     }
 }

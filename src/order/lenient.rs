@@ -198,7 +198,8 @@ pub mod flag {
             Some(serde_json::Value::Bool(b)) => b,
             Some(serde_json::Value::Number(n)) => n.as_f64().is_some_and(|x| x != 0.0),
             Some(serde_json::Value::String(s)) => {
-                matches!(s.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "y")
+                let t = s.trim().to_ascii_lowercase();
+                matches!(t.as_str(), "true" | "yes" | "y") || t.parse::<f64>().is_ok_and(|x| x != 0.0)
             }
             Some(other) => return Err(de::Error::custom(format!("expected a boolean, found `{}`", clip(&other.to_string())))),
         })

@@ -104,7 +104,7 @@ pub fn check(status: &OrderStatus, operation: Operation) -> Result<(), &'static 
         (S::Created | S::WaitingStoreAcceptance | S::WaitingShipment | S::PartiallyShipped, Op::Cancel) => Ok(()),
 
         (S::WaitingShipment | S::PartiallyShipped | S::Shipped | S::PartiallyRefunded, Op::Refund) => Ok(()),
-        (S::Created | S::WaitingStoreAcceptance, Op::Refund) => Err("nothing was paid out yet: cancel or refuse the order instead"),
+        (S::Created | S::WaitingStoreAcceptance, Op::Refund) => Err("the order is not confirmed yet: refuse or cancel it instead"),
         (S::Refunded, Op::Refund) => Err("the order is already fully refunded"),
 
         (S::Shipped, Op::Deliver) => Ok(()),

@@ -138,7 +138,8 @@ pub fn check_tracking_url(raw: &str) -> Result<(), ShipmentError> {
     if host.is_empty() || host.starts_with('.') || host.contains("..") {
         return Err(bad("has no host"));
     }
-    if !host.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ':')) {
+    let v6 = authority.starts_with('[');
+    if !host.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_') || (v6 && c == ':')) {
         return Err(bad("has an invalid host"));
     }
     if port.is_some_and(|p| !p.is_empty() && p.parse::<u16>().is_err()) {
@@ -200,6 +201,9 @@ pub fn validate(
         })
         .sum();
     let shipping_now: u64 = if lines.is_empty() { remaining_total } else { lines.iter().map(|l| u64::from(l.quantity)).sum() };
+    if remaining_total == 0 {
+        return Err(ShipmentError::AlreadyShipped);
+    }
     let complete = shipping_now >= remaining_total;
     let partial = !complete || !already_shipped.is_empty();
     if partial && !partial_ship_supported {

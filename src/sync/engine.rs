@@ -978,7 +978,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                 }
             }
             if whole || facts.status == OrderStatus::Shipped {
-                return Err(ShipmentError::AlreadyShipped { order_id: id }.into());
+                return Err(ShipmentError::AlreadyShipped.into());
             }
             let support = ChannelSupport::for_channel(&facts.channel.name);
             let valid = validate(request, &facts.lines, &shipped, support.partial_ship)?;

@@ -1,0 +1,48 @@
+# shoppingfeed-orders — every command the README names. `make test` and `make demo` do their own set-up.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+CRATE_WASM := target/wasm32-unknown-unknown/release/shoppingfeed_orders.wasm
+# Chromium's driver, named explicitly: the test runner would pick geckodriver first if both were on PATH.
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+
+.PHONY: setup build test test-native test-wasm test-js lint demo bench clean
+
+## setup: toolchain target, wasm-bindgen CLI of the Cargo.lock version, Chromium + driver (idempotent)
+setup:
+	@scripts/setup.sh
+
+## build: release Wasm → pkg/nodejs (CommonJS) and pkg/web (ESM), sizes printed
+build: setup
+	@scripts/build.sh
+
+## test: every layer — native Rust, clippy, Wasm in Node and in headless Chromium, JS suites
+test: build
+	@scripts/test.sh
+
+test-native:
+	cargo test --locked
+	cargo clippy --locked --all-targets -- -D warnings
+	cargo clippy --locked --target wasm32-unknown-unknown --lib -- -D warnings
+
+test-wasm: build
+	@scripts/test-wasm.sh
+
+test-js: build
+	node --test js-adapter/test/
+
+lint:
+	cargo fmt --check
+	cargo clippy --locked --all-targets -- -D warnings
+
+## demo: sandbox + engine + an in-memory store, the whole circuit, then a summary
+demo: build
+	node js-adapter/demo/demo.js
+
+## bench: printed figures (no timed tests)
+bench: build
+	node js-adapter/bench/sandbox.bench.js
+
+clean:
+	rm -rf pkg target/wasm32-unknown-unknown/release/shoppingfeed_orders.wasm

@@ -1,0 +1,92 @@
+//! Pure helpers the dashboard and the CLI share with the engine, so a rule is written once.
+
+use super::convert::{from_js, to_js};
+use super::error::{mapping_error, order_error, shipment_error};
+use crate::mapping::{MappingOptions, to_draft};
+use crate::order::shipment::{OrderedLine, validate};
+use crate::order::{ChannelSupport, OrderStatus, ShipRequest, allowances, deadline, parse_order, parse_order_value};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use wasm_bindgen::prelude::*;
+
+fn order_from(input: JsValue) -> Result<crate::order::Order, JsValue> {
+    match input.as_string() {
+        Some(text) => parse_order(&text).map_err(|e| order_error(&e)),
+        None => {
+            let value: serde_json::Value = from_js(input, "order")?;
+            parse_order_value(&value).map_err(|e| order_error(&e))
+        }
+    }
+}
+
+/// Parses a Shoppingfeed order (JSON text or object) leniently; throws an `OrderError` naming the field.
+#[wasm_bindgen(js_name = parseOrder)]
+pub fn parse_order_js(input: JsValue) -> Result<JsValue, JsValue> {
+    to_js(&order_from(input)?)
+}
+
+/// Maps a Shoppingfeed order to the draft a shop creates its order from.
+#[wasm_bindgen(js_name = toOrderDraft)]
+pub fn to_order_draft(input: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let order = order_from(input)?;
+    let options: MappingOptions = if options.is_undefined() || options.is_null() { MappingOptions::default() } else { from_js(options, "options")? };
+    to_js(&to_draft(&order, &options).map_err(|e| mapping_error(&e))?)
+}
+
+/// The lifecycle row of a status (or of an order's status): every operation, allowed or why not.
+#[wasm_bindgen(js_name = allowedOperations)]
+pub fn allowed_operations(status_or_order: JsValue) -> Result<JsValue, JsValue> {
+    let status = match status_or_order.as_string() {
+        Some(s) => OrderStatus::parse(&s),
+        None => order_from(status_or_order)?.status,
+    };
+    to_js(&allowances(&status))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct ShipContext {
+    lines: Vec<OrderedLine>,
+    channel: String,
+    shipped: Vec<crate::order::ShipLine>,
+}
+
+/// Validates a shipment exactly as the engine will: { carrier, trackingNumber, trackingUrl?, items? },
+/// with an optional context { lines: [{ id, quantity }], channel, shipped: [{ id, quantity }] }.
+/// Returns the cleaned shipment or throws a `ShipmentError` with `code` and `field`.
+#[wasm_bindgen(js_name = validateShipment)]
+pub fn validate_shipment(shipment: JsValue, context: JsValue) -> Result<JsValue, JsValue> {
+    let req: ShipRequest = from_js(shipment, "shipment")?;
+    let ctx: ShipContext = if context.is_undefined() || context.is_null() { ShipContext::default() } else { from_js(context, "context")? };
+    let mut shipped: BTreeMap<u64, u32> = BTreeMap::new();
+    for l in &ctx.shipped {
+        *shipped.entry(l.id).or_default() += l.quantity;
+    }
+    let support = ChannelSupport::for_channel(&ctx.channel);
+    to_js(&validate(&req, &ctx.lines, &shipped, support.partial_ship).map_err(|e| shipment_error(&e))?)
+}
+
+/// Deadline status against the ship-by date: { state: none|on_time|at_risk|overdue, secondsLeft, elapsedShare }.
+/// `now` defaults to the current time (milliseconds or an ISO string).
+#[wasm_bindgen(js_name = deadlineStatus)]
+pub fn deadline_status(latest_ship_date: Option<String>, created_at: Option<String>, now: JsValue) -> Result<JsValue, JsValue> {
+    use crate::order::lenient::parse_timestamp;
+    let now_ms = now.as_f64().or_else(|| now.as_string().and_then(|s| parse_timestamp(&s)).map(|t| t.timestamp_millis() as f64)).unwrap_or_else(js_sys::Date::now);
+    let now = DateTime::<Utc>::from_timestamp_millis(now_ms as i64).unwrap_or_default();
+    let due = latest_ship_date.as_deref().and_then(parse_timestamp);
+    let created = created_at.as_deref().and_then(parse_timestamp);
+    to_js(&deadline(due.as_ref(), created.as_ref(), now))
+}
+
+/// What a channel supports beyond the basic operations (refunds, partial ship, cancel, documents).
+#[wasm_bindgen(js_name = channelSupport)]
+pub fn channel_support(channel: &str) -> Result<JsValue, JsValue> {
+    to_js(&ChannelSupport::for_channel(channel))
+}
+
+/// The engine's version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
