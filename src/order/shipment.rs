@@ -201,7 +201,8 @@ pub fn validate(
         })
         .sum();
     let shipping_now: u64 = if lines.is_empty() { remaining_total } else { lines.iter().map(|l| u64::from(l.quantity)).sum() };
-    if remaining_total == 0 {
+    // With no ordered lines given (a form checking fields only), there is nothing to compare against.
+    if remaining_total == 0 && !ordered.is_empty() {
         return Err(ShipmentError::AlreadyShipped);
     }
     let complete = shipping_now >= remaining_total;

@@ -1,0 +1,97 @@
+// @ts-check
+// The built Wasm packages as Node loads them: pkg/nodejs through require(), pkg/web through ESM and
+// initSync; then one whole circuit (list → create → acknowledge → ship → ticket) against a sandbox.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { startSandbox } from '../../sandbox/index.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const require = createRequire(import.meta.url);
+/** @type {any} */
+const engine = require(`${root}pkg/nodejs/shoppingfeed_orders.js`);
+
+/** A journal kept in plain Maps, the smallest store a shop could write. */
+function memoryStore() {
+  const imports = new Map();
+  const ops = new Map();
+  const orders = new Map();
+  const changes = [];
+  return {
+    orders, ops, changes,
+    async loadImports(/** @type {number[]} */ ids) { return ids.filter((id) => imports.has(id)).map((id) => imports.get(id)); },
+    async createOrder(/** @type {any} */ draft) {
+      if (!orders.has(draft.shoppingfeedId)) orders.set(draft.shoppingfeedId, { id: `S${orders.size + 1}`, draft });
+      return { outcome: 'created', shopOrderId: orders.get(draft.shoppingfeedId).id };
+    },
+    async saveImports(/** @type {any[]} */ rs) { for (const r of rs) imports.set(r.shoppingfeedId, r); },
+    async saveOperations(/** @type {any[]} */ rs) { for (const r of rs) ops.set(r.id, r); },
+    async operations(/** @type {any} */ q) {
+      return [...ops.values()].filter((o) => (!q.states.length || q.states.includes(o.state)) && (q.shoppingfeedId == null || o.shoppingfeedId === q.shoppingfeedId));
+    },
+    async marketplaceStatusChanged(/** @type {any} */ r, /** @type {string} */ prev) { changes.push({ id: r.shoppingfeedId, prev, now: r.order.status }); },
+  };
+}
+
+/** @type {Awaited<ReturnType<typeof startSandbox>>} */
+let sandbox;
+before(async () => { sandbox = await startSandbox({ orders: 40, seed: 3, clock: 'manual' }); });
+after(async () => { await sandbox?.close(); });
+
+test('pkg/nodejs loads with require() and pkg/web with ESM + initSync, same answers', async () => {
+  const web = await import(`${root}pkg/web/shoppingfeed_orders.js`);
+  web.initSync({ module: await readFile(`${root}pkg/web/shoppingfeed_orders_bg.wasm`) });
+  for (const m of [engine, web]) {
+    assert.equal(typeof m.SyncEngine, 'function');
+    const row = m.allowedOperations('shipped');
+    assert.deepEqual(row.filter((/** @type {any} */ r) => r.allowed).map((/** @type {any} */ r) => r.operation).sort(),
+      ['acknowledge', 'deliver', 'refund', 'unacknowledge', 'upload-documents']);
+  }
+  assert.equal(engine.version(), web.version());
+});
+
+test('errors are real Error objects with name and code', () => {
+  assert.throws(() => engine.validateShipment({ carrier: 'DPD', trackingNumber: 'N/A' }),
+    (/** @type {any} */ e) => e instanceof Error && e.name === 'ShipmentError' && e.code === 'TrackingNumberPlaceholder' && e.field === 'trackingNumber');
+  assert.throws(() => new engine.SyncEngine({ token: 'x', storeId: 1, sinceDays: 0 }, { store: memoryStore() }),
+    (/** @type {any} */ e) => e instanceof Error && e.name === 'ConfigError' && e.code === 'Config' && e.field === 'sinceDays');
+  assert.throws(() => engine.parseOrder('{"id": 1, "reference": "R", "items": [{"quantity": -1}]}'),
+    (/** @type {any} */ e) => e.name === 'OrderError' && e.code === 'Malformed' && e.field === 'items[0].quantity');
+});
+
+test('a whole circuit through the Node build: import, acknowledge, ship, ticket', async () => {
+  const store = memoryStore();
+  /** @type {any[]} */
+  const logs = [];
+  const sync = new engine.SyncEngine(
+    { apiUrl: sandbox.url, token: sandbox.token, storeId: sandbox.storeId, retry: { baseDelayMs: 5 } },
+    { store, log: (/** @type {any} */ r) => logs.push(r) },
+  );
+  const first = await sync.runCycle();
+  assert.ok(first.imported > 0, JSON.stringify(first));
+  assert.equal(first.acknowledged, first.imported);
+  assert.equal(store.orders.size, first.imported);
+  // ≤ 100 orders per acknowledge call, pages of 200: a handful of calls for the whole import.
+  assert.ok(first.requests <= 2 + Math.ceil(first.imported / 100) + 2, `requests ${first.requests}`);
+
+  const [sfId] = store.orders.keys();
+  const op = await sync.ship(sfId, { carrier: 'Colissimo', trackingNumber: '6A98765432109', trackingUrl: 'https://www.laposte.fr/suivi?code=6A98765432109' });
+  assert.equal(op.state, 'sent');
+  await assert.rejects(sync.ship(sfId, { carrier: 'Colissimo', trackingNumber: '6A98765432109' }), { name: 'ShipmentError', code: 'AlreadyShipped' });
+
+  // The sandbox relays to the marketplace on its own clock; move it on, then follow the ticket.
+  await fetch(`${sandbox.url}/_sandbox/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ minutes: 30 }) });
+  const second = await sync.runCycle();
+  assert.equal(second.imported, 0);
+  const shipOp = [...store.ops.values()].find((o) => o.shoppingfeedId === sfId);
+  assert.equal(shipOp.state, 'succeeded', shipOp.message);
+  assert.equal(second.succeeded, 1);
+  const journal = await store.loadImports([sfId]);
+  assert.equal(journal[0].order.status, 'shipped');
+  const log = await (await fetch(`${sandbox.url}/_sandbox/requests`)).json();
+  const ships = (log.requests ?? log).filter((/** @type {any} */ r) => r.method === 'POST' && /\/order\/ship$/.test(r.path));
+  assert.equal(ships.length, 1, 'exactly one ship call');
+  assert.ok(!JSON.stringify(logs).includes(sandbox.token), 'token in logs');
+});
