@@ -44,7 +44,7 @@ export class MemoryStore {
   /** Idempotent on the Shoppingfeed id. @param {any} draft */
   async createOrder(draft) {
     const existing = this.orders.get(draft.shoppingfeedId);
-    if (existing) return { outcome: 'created', shopOrderId: existing.id };
+    if (existing) return { outcome: 'created', shopOrderId: existing.id, existed: true };
     const unknown = draft.lines.find((/** @type {any} */ l) => this.unknownSkus.has(l.sku));
     if (unknown) return { outcome: 'rejected', message: `unknown SKU ${unknown.sku}` };
     const order = { id: `M-${String(this.orders.size + 1).padStart(6, '0')}`, status: 'open', draft };

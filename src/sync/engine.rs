@@ -336,19 +336,24 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         }
         // Every page is listed before the first acknowledge: acking while paging shrinks the
         // unacknowledged list under the cursor and skips orders.
-        let (entries, list_error) = self.list_all(&OrderQuery::to_import(statuses, since), report).await;
+        let (entries, list_error) = self.list_all(&OrderQuery::to_import(statuses, since), &mut report.pages).await;
         // What was listed before a failure is still imported: stopping later would lose nothing, but
         // importing it makes progress against a flaky API.
         let mut touched = BTreeMap::new();
         let acks = self.import_entries(entries, report, &mut touched).await?;
         self.renew_lock().await?;
         self.acknowledge(acks, report, &mut touched).await?;
+        // Shipments do not depend on the order list: a failing page must not hold them back.
+        let outbound = async {
+            self.renew_lock().await?;
+            self.flush_operations(report).await?;
+            self.follow_tickets(report).await
+        }
+        .await;
         if let Some(e) = list_error {
             return Err(e.into());
         }
-        self.renew_lock().await?;
-        self.flush_operations(report).await?;
-        self.follow_tickets(report).await?;
+        outbound?;
         self.inbound_statuses(report).await?;
         report.pending = self
             .store
@@ -360,7 +365,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
 
     /// Reads every page of `query`, following `_links.next`; entries deduplicated by id. A failure
     /// returns what was read before it.
-    async fn list_all(&self, query: &OrderQuery, report: &mut CycleReport) -> (Vec<PageEntry>, Option<ApiError>) {
+    async fn list_all(&self, query: &OrderQuery, page_count: &mut u64) -> (Vec<PageEntry>, Option<ApiError>) {
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
         let mut next = Some(paths::orders(self.config.store_id, &query.to_query_string()));
@@ -371,7 +376,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                 Err(e) => return (out, Some(e)),
             };
             pages += 1;
-            report.pages += 1;
+            *page_count += 1;
             for entry in page.items {
                 let id = match &entry {
                     PageEntry::Order(o) => Some(o.id),
@@ -491,6 +496,8 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                         if rec.shop_order_id.is_some() {
                             // Already in the shop: a later unreadable copy must not undo that.
                             acks.push(self.success_ack(*id, rec.shop_order_id.as_deref().unwrap_or_default()));
+                            report.reacknowledged += 1;
+                            to_save.push(rec);
                             continue;
                         }
                         to_save.push(self.fail_import(rec, error.to_string(), &mut acks, report));
@@ -543,8 +550,14 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             Err(e) => return Some(self.fail_import(rec, e.to_string(), acks, report)),
         };
         match self.store.create_order(&draft).await {
-            Ok(CreateOutcome::Created { shop_order_id }) => {
-                report.imported += 1;
+            Ok(CreateOutcome::Created { shop_order_id, existed }) => {
+                // A store that says the order was already there (crash between create and journal)
+                // makes this an acknowledgement again, not an import.
+                if existed {
+                    report.reacknowledged += 1;
+                } else {
+                    report.imported += 1;
+                }
                 acks.push(self.success_ack(order.id, &shop_order_id));
                 self.log("info", Some(order.id), format!("order {} created as {shop_order_id}", order.id));
                 Some(ImportRecord {
@@ -717,7 +730,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                         report.issue(None, None, e.code(), format!("{operation} not confirmed, will read tickets back: {e}"));
                         return Ok(Some(e));
                     }
-                    Err(e @ (ApiError::Unauthorized { .. } | ApiError::Transport { .. })) => {
+                    Err(e @ ApiError::Unauthorized { .. }) => {
                         for o in &mut chunk {
                             o.state = OperationState::Pending;
                         }
@@ -748,12 +761,16 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             let path = paths::tickets_of_order(self.config.store_id, op.operation(), op.shoppingfeed_id);
             let page = self.client.get(&path, "ticket list", parse_ticket_page).await?;
             let recorded = parse_timestamp(&op.recorded_at);
+            // A ticket already claimed by another operation of this order (an earlier parcel, a
+            // failed try) is not proof that this one went through.
+            let others = self.store.operations(&OperationQuery { states: vec![], shoppingfeed_id: Some(op.shoppingfeed_id) }).await?;
+            let claimed: BTreeSet<&str> = others.iter().filter(|o| o.id != op.id).filter_map(|o| o.batch_id.as_deref()).collect();
             // Clocks differ between the shop and Shoppingfeed: allow some slack.
             let after = |t: &Ticket| match (t.scheduled_at, recorded) {
                 (Some(s), Some(r)) => s >= r - Duration::minutes(10),
                 _ => true,
             };
-            match page.page.items.iter().find(|t| after(t) && t.batch_id.is_some()) {
+            match page.page.items.iter().find(|t| after(t) && t.batch_id.as_deref().is_some_and(|b| !claimed.contains(b))) {
                 Some(t) => {
                     op.state = OperationState::Sent;
                     op.batch_id = t.batch_id.clone();
@@ -799,9 +816,12 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                 match state {
                     OperationState::Succeeded => report.succeeded += 1,
                     _ => {
-                        let why = ticket
-                            .and_then(|t| t.message.clone())
-                            .unwrap_or_else(|| if ticket.is_some() { format!("ticket {state:?}") } else { format!("no ticket for this order in batch {batch}") });
+                        let mut why = ticket.and_then(|t| t.message.clone());
+                        if why.is_none() && state == OperationState::Failed {
+                            // Tickets need not say why; the order's `errors` does.
+                            why = self.latest_order_error(op.shoppingfeed_id).await;
+                        }
+                        let why = why.unwrap_or_else(|| if ticket.is_some() { format!("ticket {state:?}") } else { format!("no ticket for this order in batch {batch}") });
                         report.operations_failed += 1;
                         report.issue(Some(op.shoppingfeed_id), Some(&op.reference), "OperationFailed", format!("{}: {why}", op.operation()));
                         op.message = Some(why);
@@ -815,6 +835,13 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             }
         }
         Ok(())
+    }
+
+    /// The newest message in an order's `errors` (where Shoppingfeed records a failed push).
+    async fn latest_order_error(&self, id: u64) -> Option<String> {
+        let decode = |b: &str| parse_order(b).map_err(|e| ApiError::Decode { what: "order", message: e.to_string() });
+        let order = self.client.get(&paths::order(self.config.store_id, id), "order", decode).await.ok()?;
+        order.errors.iter().rev().find(|e| e.kind != "acknowledge" && !e.message.is_empty()).map(|e| crate::order::lenient::clip(&e.message))
     }
 
     async fn tickets_of_batch(&self, batch: &str) -> Result<(Vec<Ticket>, bool), ApiError> {
@@ -865,11 +892,14 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         let since = self.client.clock().now() - Duration::days(i64::from(self.config.inbound_days.max(1)));
         let query = OrderQuery {
             status: vec![OrderStatus::Cancelled, OrderStatus::Refused, OrderStatus::Refunded, OrderStatus::PartiallyRefunded],
-            acknowledgment: Some(crate::api::Acknowledgment::Acknowledged),
+            // Not only acknowledged ones: an order cancelled before its acknowledge landed is in the
+            // shop too (the journal check below keeps it to imported orders).
+            acknowledgment: None,
             since: Some(since),
             ..OrderQuery::default()
         };
-        let (entries, error) = self.list_all(&query, report).await;
+        let mut scan_pages = 0;
+        let (entries, error) = self.list_all(&query, &mut scan_pages).await;
         let orders: Vec<&Order> = entries
             .iter()
             .filter_map(|e| match e {

@@ -16,6 +16,9 @@ pub enum CreateOutcome {
     Created {
         /// The shop's order id, sent as `storeReference`.
         shop_order_id: String,
+        /// The order was already in the shop (an earlier run created it); optional for stores.
+        #[serde(default)]
+        existed: bool,
     },
     /// The shop refuses it (unknown SKU, out of stock…); the message goes into the error acknowledge.
     Rejected {
