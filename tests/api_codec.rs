@@ -13,10 +13,9 @@ use shoppingfeed_orders::api::error::rate_limit_wait_ms;
 use shoppingfeed_orders::api::operation::{Ignored, multipart_upload};
 use shoppingfeed_orders::api::query::encode;
 use shoppingfeed_orders::api::{
-    Acknowledgment, AckStatus, ApiError, BatchAccepted, DEFAULT_API_URL, Decision, HttpRequest, HttpResponse, MAX_BATCH,
-    MAX_PAGE_SIZE, OperationPayload, OrderQuery, PageEntry, Problem, RefundLine, RetryPolicy, StoreInfo, TicketState,
-    batch_body, classify, parse_batch_accepted, parse_me, parse_order_page, parse_ticket, parse_ticket_page, paths,
-    resolve_link,
+    AckStatus, Acknowledgment, ApiError, BatchAccepted, DEFAULT_API_URL, Decision, HttpRequest, HttpResponse, MAX_BATCH, MAX_PAGE_SIZE,
+    OperationPayload, OrderQuery, PageEntry, Problem, RefundLine, RetryPolicy, StoreInfo, TicketState, batch_body, classify,
+    parse_batch_accepted, parse_me, parse_order_page, parse_ticket, parse_ticket_page, paths, resolve_link,
 };
 use shoppingfeed_orders::order::shipment::{OrderedLine, ReturnLabel, validate};
 use shoppingfeed_orders::order::{Operation, OrderError, OrderStatus, ShipLine, ShipRequest, ValidShipment};
@@ -127,10 +126,7 @@ fn endpoint_paths() {
     assert_eq!(paths::operation(26898, Operation::UploadDocuments), "/v1/store/26898/order/upload-documents");
     assert_eq!(paths::operation(1, Operation::Ship), "/v1/store/1/order/ship");
     assert_eq!(paths::tickets_of_batch(1, "ab c/d", 2), "/v1/store/1/ticket?batchId=ab%20c%2Fd&page=2&limit=200");
-    assert_eq!(
-        paths::tickets_of_order(1, Operation::Ship, 42),
-        "/v1/store/1/ticket?type=order.notify.shipment&payloadId=42&limit=200"
-    );
+    assert_eq!(paths::tickets_of_order(1, Operation::Ship, 42), "/v1/store/1/ticket?type=order.notify.shipment&payloadId=42&limit=200");
     assert_eq!(DEFAULT_API_URL, "https://api.shopping-feed.com");
 }
 
@@ -532,10 +528,8 @@ fn mixed_acknowledge_batch() {
 
 #[test]
 fn batch_accepted_with_string_id_and_ticket_link() {
-    let a = parse_batch_accepted(
-        r#"{"id": "5f2a1b3c4d", "_links": {"ticket": {"href": "/v1/store/26898/ticket?batchId=5f2a1b3c4d"}}}"#,
-    )
-    .unwrap();
+    let a = parse_batch_accepted(r#"{"id": "5f2a1b3c4d", "_links": {"ticket": {"href": "/v1/store/26898/ticket?batchId=5f2a1b3c4d"}}}"#)
+        .unwrap();
     assert_eq!(
         a,
         BatchAccepted {
@@ -580,7 +574,9 @@ fn batch_accepted_report_of_ignored_orders() {
 
 #[test]
 fn batch_accepted_without_id_is_decode_error() {
-    for body in [r#"{"_links": {"ticket": {"href": "/x"}}}"#, r#"{"id": ""}"#, r#"{"id": null}"#, r#"{"id": true}"#, "[]", "", "{\"id\":\"b1\""] {
+    for body in
+        [r#"{"_links": {"ticket": {"href": "/x"}}}"#, r#"{"id": ""}"#, r#"{"id": null}"#, r#"{"id": true}"#, "[]", "", "{\"id\":\"b1\""]
+    {
         let err = parse_batch_accepted(body).unwrap_err();
         assert_eq!(decode_what(err), "operation", "{body:?}");
     }
@@ -755,10 +751,9 @@ fn ticket_payload_id_and_reference_forms() {
 fn ticket_failure_message_sources() {
     let t = parse_ticket(&ticket("t", "failed", json!({"error": "Carrier unknown"})).to_string()).unwrap();
     assert_eq!(t.message.as_deref(), Some("Carrier unknown"));
-    let t = parse_ticket(
-        &ticket("t", "failed", json!({"payload": {"id": 1, "reference": "R", "message": "Invalid tracking"}})).to_string(),
-    )
-    .unwrap();
+    let t =
+        parse_ticket(&ticket("t", "failed", json!({"payload": {"id": 1, "reference": "R", "message": "Invalid tracking"}})).to_string())
+            .unwrap();
     assert_eq!(t.message.as_deref(), Some("Invalid tracking"));
     let long = "e".repeat(200);
     let t = parse_ticket(&ticket("t", "failed", json!({"detail": long})).to_string()).unwrap();
@@ -808,11 +803,7 @@ fn ticket_of_wrong_shape_is_decode_error() {
 const FORBIDDEN: &str = r#"{"type":"http://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html","title":"Forbidden","status":403,"detail":"Service not authorized"}"#;
 
 fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
-    HttpResponse {
-        status,
-        headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        body: body.to_string(),
-    }
+    HttpResponse { status, headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), body: body.to_string() }
 }
 
 #[test]
@@ -877,10 +868,7 @@ fn classify_client_errors() {
 
 #[test]
 fn classify_rate_limited() {
-    assert_eq!(
-        classify(&resp(429, &[("X-RateLimit-Wait", "1.5")], ""), "orders"),
-        Err(ApiError::RateLimited { wait_ms: Some(1500) })
-    );
+    assert_eq!(classify(&resp(429, &[("X-RateLimit-Wait", "1.5")], ""), "orders"), Err(ApiError::RateLimited { wait_ms: Some(1500) }));
     for name in ["x-ratelimit-wait", "X-RATELIMIT-WAIT", "x-RateLimit-wait"] {
         assert_eq!(
             classify(&resp(429, &[("Content-Type", "application/json"), (name, " 2 ")], ""), "orders"),
@@ -913,7 +901,10 @@ fn classify_server_and_unexpected() {
         classify(&resp(418, &[], r#"{"title":"I'm a teapot"}"#), "orders"),
         Err(ApiError::UnexpectedStatus { status: 418, detail: "I'm a teapot".into() })
     );
-    assert_eq!(classify(&resp(302, &[("Location", "/elsewhere")], ""), "orders"), Err(ApiError::UnexpectedStatus { status: 302, detail: "".into() }));
+    assert_eq!(
+        classify(&resp(302, &[("Location", "/elsewhere")], ""), "orders"),
+        Err(ApiError::UnexpectedStatus { status: 302, detail: "".into() })
+    );
     assert_eq!(classify(&resp(100, &[], ""), "orders"), Err(ApiError::UnexpectedStatus { status: 100, detail: "".into() }));
 }
 
@@ -967,10 +958,7 @@ fn api_error_codes_transience_and_processing() {
 /// "asked to wait Some(1500) ms" (or "None ms").
 #[test]
 fn rate_limited_message_reads_naturally() {
-    assert_eq!(
-        ApiError::RateLimited { wait_ms: Some(1500) }.to_string(),
-        "rate limited by Shoppingfeed (429), asked to wait 1500 ms"
-    );
+    assert_eq!(ApiError::RateLimited { wait_ms: Some(1500) }.to_string(), "rate limited by Shoppingfeed (429), asked to wait 1500 ms");
     let none = ApiError::RateLimited { wait_ms: None }.to_string();
     assert!(!none.contains("None") && !none.contains("Some("), "{none}");
 }

@@ -8,16 +8,13 @@ use futures::executor::block_on;
 use futures::future::join;
 use serde_json::{Value, json};
 use shoppingfeed_orders::order::{OrderStatus, ShipLine, ShipRequest};
-use shoppingfeed_orders::sync::{
-    CycleFailure, CycleReport, ImportState, LogRecord, OperationState,
-};
+use shoppingfeed_orders::sync::{CycleFailure, CycleReport, ImportState, LogRecord, OperationState};
 use std::cell::RefCell;
 use std::rc::Rc;
 use support::{FIRST_ID, Fault, Outcome, TOKEN, TestEngine, World, item_ids, set_channel};
 
 fn run(engine: &TestEngine) -> CycleReport {
-    block_on(engine.run_cycle())
-        .unwrap_or_else(|f| panic!("cycle failed: {} / {:?}", f.error, f.report))
+    block_on(engine.run_cycle()).unwrap_or_else(|f| panic!("cycle failed: {} / {:?}", f.error, f.report))
 }
 
 fn run_err(engine: &TestEngine) -> CycleFailure {
@@ -39,22 +36,12 @@ fn ack_call_sizes(world: &World) -> Vec<usize> {
         .log()
         .iter()
         .filter(|r| r.method == "POST" && r.path.ends_with("/order/acknowledge"))
-        .map(|r| {
-            r.body
-                .as_ref()
-                .and_then(|b| b["order"].as_array().map(Vec::len))
-                .unwrap_or(0)
-        })
+        .map(|r| r.body.as_ref().and_then(|b| b["order"].as_array().map(Vec::len)).unwrap_or(0))
         .collect()
 }
 
 fn ack_entries_for(world: &World, id: u64) -> Vec<Value> {
-    world
-        .api
-        .entries("acknowledge")
-        .into_iter()
-        .filter(|e| e["id"] == json!(id))
-        .collect()
+    world.api.entries("acknowledge").into_iter().filter(|e| e["id"] == json!(id)).collect()
 }
 
 fn ship_request(tracking: &str, items: Vec<ShipLine>) -> ShipRequest {
@@ -89,15 +76,7 @@ fn three_pages_are_imported_and_each_order_acknowledged_once_with_the_shop_id() 
     let report = run(&engine);
     assert_eq!(report.imported, 450);
     assert_eq!(report.acknowledged, 450);
-    assert_eq!(
-        (
-            report.reacknowledged,
-            report.failed,
-            report.skipped,
-            report.error_acknowledged
-        ),
-        (0, 0, 0, 0)
-    );
+    assert_eq!((report.reacknowledged, report.failed, report.skipped, report.error_acknowledged), (0, 0, 0, 0));
     // 3 import pages (200 + 200 + 50); the inbound-status scan is not counted as import pages.
     assert_eq!(report.pages, 3);
     let pages: Vec<String> = world
@@ -109,12 +88,7 @@ fn three_pages_are_imported_and_each_order_acknowledged_once_with_the_shop_id() 
         .collect();
     assert_eq!(pages.len(), 3);
     for (n, p) in pages.iter().enumerate() {
-        assert!(
-            p.contains(&format!("page={}", n + 1))
-                && p.contains("limit=200")
-                && p.contains("status=waiting_shipment"),
-            "{p}"
-        );
+        assert!(p.contains(&format!("page={}", n + 1)) && p.contains("limit=200") && p.contains("status=waiting_shipment"), "{p}");
     }
     assert_eq!(world.api.count("GET", &["/order?", "status=cancelled"]), 1);
 
@@ -129,11 +103,7 @@ fn three_pages_are_imported_and_each_order_acknowledged_once_with_the_shop_id() 
         assert_eq!(acks[0]["storeReference"], json!(shop_id));
         let order = world.api.order(*id);
         assert_eq!(order["storeReference"], json!(shop_id));
-        assert!(
-            order["acknowledgedAt"]
-                .as_str()
-                .is_some_and(|s| !s.is_empty())
-        );
+        assert!(order["acknowledgedAt"].as_str().is_some_and(|s| !s.is_empty()));
         let rec = world.store.import(*id).unwrap();
         assert_eq!(rec.state, ImportState::Acknowledged);
         assert_eq!(rec.shop_order_id.as_deref(), Some(shop_id.as_str()));
@@ -166,24 +136,12 @@ fn every_page_is_listed_before_the_first_acknowledge_so_no_order_is_skipped() {
     assert_eq!(world.store.creations(), 650);
     assert_eq!(world.api.unacknowledged(), 0);
     let log = world.api.log();
-    let lists: Vec<usize> = (0..log.len())
-        .filter(|i| {
-            log[*i].method == "GET" && log[*i].path.contains("acknowledgment=unacknowledged")
-        })
-        .collect();
-    let first_ack = log
-        .iter()
-        .position(|r| r.method == "POST" && r.path.ends_with("/order/acknowledge"))
-        .unwrap();
+    let lists: Vec<usize> =
+        (0..log.len()).filter(|i| log[*i].method == "GET" && log[*i].path.contains("acknowledgment=unacknowledged")).collect();
+    let first_ack = log.iter().position(|r| r.method == "POST" && r.path.ends_with("/order/acknowledge")).unwrap();
     assert_eq!(lists.len(), 4);
-    assert!(
-        lists.iter().all(|i| *i < first_ack),
-        "a page was read after acknowledging began"
-    );
-    assert_eq!(
-        ack_call_sizes(&world),
-        vec![100; 6].into_iter().chain([50]).collect::<Vec<_>>()
-    );
+    assert!(lists.iter().all(|i| *i < first_ack), "a page was read after acknowledging began");
+    assert_eq!(ack_call_sizes(&world), vec![100; 6].into_iter().chain([50]).collect::<Vec<_>>());
 }
 
 #[test]
@@ -203,30 +161,15 @@ fn the_fake_pages_on_current_state_so_acknowledging_while_paging_skips_orders() 
     };
     let first = get("/v1/store/26317/order?acknowledgment=unacknowledged&page=1&limit=500");
     assert_eq!(
-        (
-            first["total"].as_u64(),
-            first["limit"].as_u64(),
-            first["pages"].as_u64(),
-            first["count"].as_u64()
-        ),
+        (first["total"].as_u64(), first["limit"].as_u64(), first["pages"].as_u64(), first["count"].as_u64()),
         (Some(650), Some(200), Some(4), Some(200))
     );
     assert!(first["_links"].get("prev").is_none());
-    let next = first["_links"]["next"]["href"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert_eq!(
-        next,
-        "/v1/store/26317/order?acknowledgment=unacknowledged&limit=500&page=2"
-    );
+    let next = first["_links"]["next"]["href"].as_str().unwrap().to_string();
+    assert_eq!(next, "/v1/store/26317/order?acknowledgment=unacknowledged&limit=500&page=2");
     // Acknowledge page 1 the naive way, then follow `next`: orders 201..400 are never seen.
-    let ack: Vec<Value> = first["_embedded"]["order"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| json!({"id": o["id"], "storeReference": "X"}))
-        .collect();
+    let ack: Vec<Value> =
+        first["_embedded"]["order"].as_array().unwrap().iter().map(|o| json!({"id": o["id"], "storeReference": "X"})).collect();
     let request = HttpRequest {
         method: "POST",
         url: format!("{}/v1/store/26317/order/acknowledge", support::API_URL),
@@ -235,10 +178,7 @@ fn the_fake_pages_on_current_state_so_acknowledging_while_paging_skips_orders() 
     };
     assert_eq!(block_on(world.api.send(request)).unwrap().status, 202);
     let second = get(&next);
-    assert_eq!(
-        (second["total"].as_u64(), second["page"].as_u64()),
-        (Some(450), Some(2))
-    );
+    assert_eq!((second["total"].as_u64(), second["page"].as_u64()), (Some(450), Some(2)));
     assert_eq!(second["_embedded"]["order"][0]["id"], json!(FIRST_ID + 400));
     let last = get("/v1/store/26317/order?acknowledgment=unacknowledged&page=3&limit=200");
     assert!(last["_links"].get("next").is_none());
@@ -253,9 +193,7 @@ fn the_fake_pages_on_current_state_so_acknowledging_while_paging_skips_orders() 
 fn a_429_waits_what_x_ratelimit_wait_asks() {
     let world = World::new();
     world.add_orders(3);
-    world
-        .api
-        .inject("GET", IMPORT_LIST, Fault::RateLimited("1.5"), 1);
+    world.api.inject("GET", IMPORT_LIST, Fault::RateLimited("1.5"), 1);
     let report = run(&world.engine());
     assert_eq!((report.imported, report.acknowledged), (3, 3));
     assert_eq!(world.clock.sleeps(), vec![1500]);
@@ -278,47 +216,21 @@ fn a_persistently_truncated_page_stops_the_cycle_without_losing_or_duplicating_o
     let world = World::new();
     world.add_orders(450);
     let engine = world.engine();
-    world.api.inject(
-        "GET",
-        &["acknowledgment=unacknowledged", "page=2"],
-        Fault::Truncated,
-        u32::MAX,
-    );
+    world.api.inject("GET", &["acknowledgment=unacknowledged", "page=2"], Fault::Truncated, u32::MAX);
 
     let failure = run_err(&engine);
     assert_eq!(failure.error.code(), "Decode");
     // Page 1 was imported and acknowledged before the cycle gave up on page 2 (5 attempts).
-    assert_eq!(
-        (
-            failure.report.imported,
-            failure.report.acknowledged,
-            failure.report.pages
-        ),
-        (200, 200, 1)
-    );
-    assert_eq!(
-        world
-            .api
-            .count("GET", &["acknowledgment=unacknowledged", "page=2"]),
-        5
-    );
+    assert_eq!((failure.report.imported, failure.report.acknowledged, failure.report.pages), (200, 200, 1));
+    assert_eq!(world.api.count("GET", &["acknowledgment=unacknowledged", "page=2"]), 5);
     assert_eq!(world.clock.sleeps(), vec![500, 1000, 2000, 4000]);
     assert_eq!(world.store.creations(), 200);
     assert_eq!(world.api.unacknowledged(), 250);
-    assert!(
-        world
-            .store
-            .imports()
-            .iter()
-            .all(|r| r.state == ImportState::Acknowledged)
-    );
+    assert!(world.store.imports().iter().all(|r| r.state == ImportState::Acknowledged));
 
     world.api.clear_faults();
     let report = run(&engine);
-    assert_eq!(
-        (report.imported, report.acknowledged, report.reacknowledged),
-        (250, 250, 0)
-    );
+    assert_eq!((report.imported, report.acknowledged, report.reacknowledged), (250, 250, 0));
     assert_eq!(world.store.creations(), 450);
     assert_eq!(world.store.create_calls(), 450);
     assert_eq!(world.api.unacknowledged(), 0);
@@ -329,12 +241,7 @@ fn a_persistently_truncated_page_stops_the_cycle_without_losing_or_duplicating_o
 fn a_single_truncated_page_is_read_again() {
     let world = World::new();
     world.add_orders(450);
-    world.api.inject(
-        "GET",
-        &["acknowledgment=unacknowledged", "page=2"],
-        Fault::Truncated,
-        1,
-    );
+    world.api.inject("GET", &["acknowledgment=unacknowledged", "page=2"], Fault::Truncated, 1);
     let report = run(&world.engine());
     assert_eq!((report.imported, report.acknowledged), (450, 450));
     assert_eq!(world.clock.sleeps(), vec![500]);
@@ -355,10 +262,7 @@ fn orders_created_but_not_acknowledged_are_acknowledged_again_never_created_agai
 
     let failure = run_err(&engine);
     assert_eq!(failure.error.code(), "Transport");
-    assert_eq!(
-        (failure.report.imported, failure.report.acknowledged),
-        (3, 0)
-    );
+    assert_eq!((failure.report.imported, failure.report.acknowledged), (3, 0));
     assert_eq!(world.api.count("POST", ACK), 5);
     assert_eq!(world.api.applied("acknowledge"), 0);
     assert_eq!(world.clock.sleeps(), vec![500, 1000, 2000, 4000]);
@@ -370,22 +274,13 @@ fn orders_created_but_not_acknowledged_are_acknowledged_again_never_created_agai
     }
 
     let report = run(&engine);
-    assert_eq!(
-        (report.imported, report.reacknowledged, report.acknowledged),
-        (0, 3, 3)
-    );
-    assert_eq!(
-        (world.store.creations(), world.store.create_calls()),
-        (3, 3)
-    );
+    assert_eq!((report.imported, report.reacknowledged, report.acknowledged), (0, 3, 3));
+    assert_eq!((world.store.creations(), world.store.create_calls()), (3, 3));
     assert_eq!(world.api.unacknowledged(), 0);
     for id in &ids {
         let shop_id = world.store.shop_order(*id).unwrap().shop_order_id;
         assert_eq!(world.api.order(*id)["storeReference"], json!(shop_id));
-        assert_eq!(
-            world.store.import(*id).unwrap().state,
-            ImportState::Acknowledged
-        );
+        assert_eq!(world.store.import(*id).unwrap().state, ImportState::Acknowledged);
     }
 }
 
@@ -401,18 +296,12 @@ fn a_crash_between_create_order_and_the_journal_write_creates_nothing_twice() {
     assert_eq!(world.store.creations(), 3);
     assert!(world.store.imports().is_empty());
     assert_eq!(world.api.count("POST", ACK), 0);
-    let shop_ids: Vec<String> = ids
-        .iter()
-        .map(|id| world.store.shop_order(*id).unwrap().shop_order_id)
-        .collect();
+    let shop_ids: Vec<String> = ids.iter().map(|id| world.store.shop_order(*id).unwrap().shop_order_id).collect();
 
     let report = run(&engine);
     // The store answered "already there" (idempotent on the Shoppingfeed id): acknowledged, not imported.
     assert_eq!((report.imported, report.reacknowledged, report.acknowledged), (0, 3, 3));
-    assert_eq!(
-        (world.store.creations(), world.store.create_calls()),
-        (3, 6)
-    );
+    assert_eq!((world.store.creations(), world.store.create_calls()), (3, 6));
     for (id, shop_id) in ids.iter().zip(&shop_ids) {
         assert_eq!(world.api.order(*id)["storeReference"], json!(shop_id));
         assert_eq!(ack_entries_for(&world, *id).len(), 1);
@@ -429,21 +318,10 @@ fn a_store_failure_is_retried_next_cycle_without_an_error_acknowledge() {
         let report = run(&engine);
         assert_eq!(report.failed, 1);
         assert_eq!(report.error_acknowledged, 0);
-        assert!(
-            report
-                .issues
-                .iter()
-                .any(|i| i.order_id == Some(ids[1]) && i.code == "StoreFailed")
-        );
+        assert!(report.issues.iter().any(|i| i.order_id == Some(ids[1]) && i.code == "StoreFailed"));
     }
     assert!(world.store.import(ids[1]).is_none());
-    assert!(
-        world
-            .api
-            .entries("acknowledge")
-            .iter()
-            .all(|e| e["status"] == "success" && e["id"] == json!(ids[0]))
-    );
+    assert!(world.api.entries("acknowledge").iter().all(|e| e["status"] == "success" && e["id"] == json!(ids[0])));
     assert_eq!(world.api.order(ids[1])["errors"], json!([]));
 }
 
@@ -464,21 +342,8 @@ fn an_unknown_sku_gets_one_error_acknowledge_per_distinct_message() {
     let first_message = "Product reference `SKU-GONE` does not match a product in the shop";
 
     let r1 = run(&engine);
-    assert_eq!(
-        (
-            r1.imported,
-            r1.acknowledged,
-            r1.failed,
-            r1.error_acknowledged
-        ),
-        (1, 1, 1, 1)
-    );
-    let errors: Vec<Value> = world
-        .api
-        .entries("acknowledge")
-        .into_iter()
-        .filter(|e| e["status"] == "error")
-        .collect();
+    assert_eq!((r1.imported, r1.acknowledged, r1.failed, r1.error_acknowledged), (1, 1, 1, 1));
+    let errors: Vec<Value> = world.api.entries("acknowledge").into_iter().filter(|e| e["status"] == "error").collect();
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0]["id"], json!(bad));
     assert_eq!(errors[0]["message"], first_message);
@@ -486,14 +351,8 @@ fn an_unknown_sku_gets_one_error_acknowledge_per_distinct_message() {
     let at_sf = world.api.order(bad);
     assert_eq!(at_sf["errors"].as_array().unwrap().len(), 1);
     assert_eq!(at_sf["errors"][0]["message"], first_message);
-    assert!(
-        at_sf["acknowledgedAt"].is_null(),
-        "an error ack leaves the order unacknowledged"
-    );
-    assert_eq!(
-        world.api.order(good)["storeReference"],
-        json!(world.store.shop_order(good).unwrap().shop_order_id)
-    );
+    assert!(at_sf["acknowledgedAt"].is_null(), "an error ack leaves the order unacknowledged");
+    assert_eq!(world.api.order(good)["storeReference"], json!(world.store.shop_order(good).unwrap().shop_order_id));
 
     for cycle in 2..=3 {
         let r = run(&engine);
@@ -505,22 +364,12 @@ fn an_unknown_sku_gets_one_error_acknowledge_per_distinct_message() {
         assert_eq!(rec.error_acked.as_deref(), Some(first_message));
     }
 
-    world
-        .store
-        .reject_sku("SKU-GONE", Some("Not enough stock for product SKU-GONE"));
+    world.store.reject_sku("SKU-GONE", Some("Not enough stock for product SKU-GONE"));
     let r4 = run(&engine);
     assert_eq!((r4.failed, r4.error_acknowledged), (1, 1));
-    let errors: Vec<Value> = world
-        .api
-        .entries("acknowledge")
-        .into_iter()
-        .filter(|e| e["status"] == "error")
-        .collect();
+    let errors: Vec<Value> = world.api.entries("acknowledge").into_iter().filter(|e| e["status"] == "error").collect();
     assert_eq!(errors.len(), 2);
-    assert_eq!(
-        errors[1]["message"],
-        "Not enough stock for product SKU-GONE"
-    );
+    assert_eq!(errors[1]["message"], "Not enough stock for product SKU-GONE");
     assert_eq!(world.api.order(bad)["errors"].as_array().unwrap().len(), 2);
     assert_eq!(world.store.creations(), 1);
 }
@@ -542,44 +391,17 @@ fn malformed_orders_are_error_acknowledged_with_the_field_path_and_good_ones_imp
     let engine = world.engine();
 
     let r = run(&engine);
-    assert_eq!(
-        (r.imported, r.acknowledged, r.failed, r.error_acknowledged),
-        (2, 2, 3, 2)
-    );
+    assert_eq!((r.imported, r.acknowledged, r.failed, r.error_acknowledged), (2, 2, 3, 2));
     for id in &good {
         assert!(world.store.shop_order(*id).is_some());
     }
-    let errors: Vec<Value> = world
-        .api
-        .entries("acknowledge")
-        .into_iter()
-        .filter(|e| e["status"] == "error")
-        .collect();
+    let errors: Vec<Value> = world.api.entries("acknowledge").into_iter().filter(|e| e["status"] == "error").collect();
     assert_eq!(errors.len(), 2);
-    let message = |id: u64| {
-        errors.iter().find(|e| e["id"] == json!(id)).unwrap()["message"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
-    assert!(
-        message(bad_qty).contains("items[0].quantity"),
-        "{}",
-        message(bad_qty)
-    );
+    let message = |id: u64| errors.iter().find(|e| e["id"] == json!(id)).unwrap()["message"].as_str().unwrap().to_string();
+    assert!(message(bad_qty).contains("items[0].quantity"), "{}", message(bad_qty));
     assert!(message(bad_qty).contains("abc"), "{}", message(bad_qty));
-    assert!(
-        message(bad_date).contains("createdAt"),
-        "{}",
-        message(bad_date)
-    );
-    assert!(
-        r.issues
-            .iter()
-            .any(|i| i.order_id.is_none() && i.message.contains("without an id")),
-        "{:?}",
-        r.issues
-    );
+    assert!(message(bad_date).contains("createdAt"), "{}", message(bad_date));
+    assert!(r.issues.iter().any(|i| i.order_id.is_none() && i.message.contains("without an id")), "{:?}", r.issues);
     assert_eq!(world.store.creations(), 2);
 
     let r2 = run(&engine);
@@ -620,10 +442,7 @@ fn marketplace_fulfilled_test_and_anonymized_orders_are_skipped_by_default() {
     let engine = world.engine();
     let r = run(&engine);
     // Orders 7 and 8 are `shipped`: the default query does not even list them.
-    assert_eq!(
-        (r.imported, r.skipped, r.acknowledged, r.failed),
-        (1, 6, 1, 0)
-    );
+    assert_eq!((r.imported, r.skipped, r.acknowledged, r.failed), (1, 6, 1, 0));
     assert_eq!(world.store.creations(), 1);
     assert!(world.store.shop_order(ids[0]).is_some());
     assert!(
@@ -651,25 +470,10 @@ fn options_import_fulfilled_and_test_orders() {
     // store-fulfilled already shipped.
     assert_eq!((r.imported, r.skipped, r.acknowledged), (7, 2, 7));
     for i in [1, 2, 3, 4, 7] {
-        assert!(
-            world
-                .store
-                .shop_order(ids[i])
-                .unwrap()
-                .draft
-                .fulfilled_by_channel,
-            "order #{i}"
-        );
+        assert!(world.store.shop_order(ids[i]).unwrap().draft.fulfilled_by_channel, "order #{i}");
     }
     assert!(world.store.shop_order(ids[5]).unwrap().draft.is_test);
-    assert!(
-        !world
-            .store
-            .shop_order(ids[0])
-            .unwrap()
-            .draft
-            .fulfilled_by_channel
-    );
+    assert!(!world.store.shop_order(ids[0]).unwrap().draft.fulfilled_by_channel);
     assert!(world.store.shop_order(ids[6]).is_none());
     assert!(world.store.shop_order(ids[8]).is_none());
 }
@@ -685,43 +489,22 @@ fn an_order_waiting_for_acceptance_is_accepted_once_and_imported_only_after() {
     let engine = world.engine_with(|c| c.auto_accept = true);
 
     let r1 = run(&engine);
-    assert_eq!(
-        (r1.imported, r1.accepted, r1.sent, r1.pending),
-        (1, 1, 1, 1)
-    );
-    assert!(world.api.log().iter().any(|r| {
-        r.path
-            .contains("status=waiting_shipment%2Cwaiting_store_acceptance")
-    }));
+    assert_eq!((r1.imported, r1.accepted, r1.sent, r1.pending), (1, 1, 1, 1));
+    assert!(world.api.log().iter().any(|r| { r.path.contains("status=waiting_shipment%2Cwaiting_store_acceptance") }));
     assert_eq!(world.api.applied("accept"), 1);
-    assert_eq!(
-        world.api.entries("accept"),
-        vec![json!({"id": waiting, "reason": ""})]
-    );
+    assert_eq!(world.api.entries("accept"), vec![json!({"id": waiting, "reason": ""})]);
     assert!(world.store.shop_order(waiting).is_none());
 
     // The ticket is still running: no second accept, still not imported.
-    assert_eq!(
-        world.api.settle("accept", Some(waiting), &Outcome::Running),
-        1
-    );
+    assert_eq!(world.api.settle("accept", Some(waiting), &Outcome::Running), 1);
     let r2 = run(&engine);
-    assert_eq!(
-        (r2.imported, r2.accepted, r2.sent, r2.pending),
-        (0, 0, 0, 1)
-    );
+    assert_eq!((r2.imported, r2.accepted, r2.sent, r2.pending), (0, 0, 0, 1));
     assert_eq!(world.api.applied("accept"), 1);
     assert!(world.store.shop_order(waiting).is_none());
 
-    assert_eq!(
-        world.api.settle("accept", Some(waiting), &Outcome::Succeed),
-        1
-    );
+    assert_eq!(world.api.settle("accept", Some(waiting), &Outcome::Succeed), 1);
     let r3 = run(&engine);
-    assert_eq!(
-        (r3.imported, r3.accepted, r3.succeeded, r3.pending),
-        (1, 0, 1, 0)
-    );
+    assert_eq!((r3.imported, r3.accepted, r3.succeeded, r3.pending), (1, 0, 1, 0));
     assert_eq!(world.api.applied("accept"), 1);
     assert!(world.store.shop_order(waiting).is_some());
     let ops = world.store.all_operations();
@@ -740,34 +523,17 @@ fn ship_is_validated_recorded_sent_once_and_followed_to_shipped() {
 
     let mut bad_url = ship_request("250012345678", vec![]);
     bad_url.tracking_url = Some("javascript:alert(document.cookie)".into());
-    assert_eq!(
-        block_on(engine.ship(id, &bad_url)).unwrap_err().code(),
-        "TrackingUrlInvalid"
-    );
+    assert_eq!(block_on(engine.ship(id, &bad_url)).unwrap_err().code(), "TrackingUrlInvalid");
     let placeholder = ship_request("N/A", vec![]);
-    assert_eq!(
-        block_on(engine.ship(id, &placeholder)).unwrap_err().code(),
-        "TrackingNumberPlaceholder"
-    );
+    assert_eq!(block_on(engine.ship(id, &placeholder)).unwrap_err().code(), "TrackingNumberPlaceholder");
     assert!(world.store.all_operations().is_empty());
     assert_eq!(world.api.count("POST", SHIP), 0);
 
-    let request = ship_request(
-        "250012345678",
-        vec![
-            ShipLine { id: a, quantity: 1 },
-            ShipLine { id: b, quantity: 2 },
-        ],
-    );
+    let request = ship_request("250012345678", vec![ShipLine { id: a, quantity: 1 }, ShipLine { id: b, quantity: 2 }]);
     let rec = block_on(engine.ship(id, &request)).unwrap();
     assert_eq!(rec.state, OperationState::Sent);
     assert_eq!(rec.attempts, 1);
-    let ticket = world
-        .api
-        .tickets()
-        .into_iter()
-        .find(|t| t["type"] == "order.notify.shipment")
-        .unwrap();
+    let ticket = world.api.tickets().into_iter().find(|t| t["type"] == "order.notify.shipment").unwrap();
     assert_eq!(rec.batch_id.as_deref(), ticket["batchId"].as_str());
     assert_eq!(world.api.count("POST", SHIP), 1);
     assert_eq!(
@@ -780,25 +546,16 @@ fn ship_is_validated_recorded_sent_once_and_followed_to_shipped() {
     );
 
     // In flight: a second ship is refused locally.
-    assert_eq!(
-        block_on(engine.ship(id, &request)).unwrap_err().code(),
-        "AlreadyShipped"
-    );
+    assert_eq!(block_on(engine.ship(id, &request)).unwrap_err().code(), "AlreadyShipped");
     assert_eq!(world.api.count("POST", SHIP), 1);
 
     assert_eq!(world.api.settle("ship", Some(id), &Outcome::Succeed), 1);
     let r = run(&engine);
-    assert_eq!(
-        (r.succeeded, r.operations_failed, r.pending, r.sent),
-        (1, 0, 0, 0)
-    );
+    assert_eq!((r.succeeded, r.operations_failed, r.pending, r.sent), (1, 0, 0, 0));
     let ops = world.store.all_operations();
     assert_eq!(ops.len(), 1);
     assert_eq!(ops[0].state, OperationState::Succeeded);
-    assert_eq!(
-        world.store.import(id).unwrap().order.status,
-        OrderStatus::Shipped
-    );
+    assert_eq!(world.store.import(id).unwrap().order.status, OrderStatus::Shipped);
     assert_eq!(world.api.order(id)["status"], "shipped");
 
     let again = block_on(engine.ship(id, &ship_request("250099999999", vec![]))).unwrap_err();
@@ -842,26 +599,11 @@ fn a_ship_processed_but_answered_with_an_error_is_read_back_not_sent_twice() {
 
         let rec = block_on(engine.ship(id, &ship_request("250012345678", vec![]))).unwrap();
         assert_eq!(rec.state, OperationState::Sent, "{fault:?}");
-        let ticket = world
-            .api
-            .tickets()
-            .into_iter()
-            .find(|t| t["type"] == "order.notify.shipment")
-            .unwrap();
-        assert_eq!(
-            rec.batch_id.as_deref(),
-            ticket["batchId"].as_str(),
-            "{fault:?}"
-        );
+        let ticket = world.api.tickets().into_iter().find(|t| t["type"] == "order.notify.shipment").unwrap();
+        assert_eq!(rec.batch_id.as_deref(), ticket["batchId"].as_str(), "{fault:?}");
         assert_eq!(world.api.count("POST", SHIP), 1, "{fault:?}");
         assert_eq!(world.api.shipments(id).len(), 1, "{fault:?}");
-        assert_eq!(
-            world.api.count(
-                "GET",
-                &["type=order.notify.shipment", &format!("payloadId={id}")]
-            ),
-            1
-        );
+        assert_eq!(world.api.count("GET", &["type=order.notify.shipment", &format!("payloadId={id}")]), 1);
 
         world.api.settle("ship", Some(id), &Outcome::Succeed);
         let r = run(&engine);
@@ -876,29 +618,17 @@ fn a_failed_ticket_fails_the_operation_with_the_marketplace_message() {
     let (world, engine, id) = imported_order();
     let message = "Carrier DPX is not accepted by ManoMano";
     block_on(engine.ship(id, &ship_request("250012345678", vec![]))).unwrap();
-    assert_eq!(
-        world
-            .api
-            .settle("ship", Some(id), &Outcome::Failed(message.into())),
-        1
-    );
+    assert_eq!(world.api.settle("ship", Some(id), &Outcome::Failed(message.into())), 1);
 
     let r = run(&engine);
     assert_eq!((r.succeeded, r.operations_failed, r.pending), (0, 1, 0));
-    let issue = r
-        .issues
-        .iter()
-        .find(|i| i.code == "OperationFailed")
-        .unwrap();
+    let issue = r.issues.iter().find(|i| i.code == "OperationFailed").unwrap();
     assert_eq!(issue.order_id, Some(id));
     assert!(issue.message.contains(message), "{}", issue.message);
     let op = &world.store.all_operations()[0];
     assert_eq!(op.state, OperationState::Failed);
     assert_eq!(op.message.as_deref(), Some(message));
-    assert_eq!(
-        world.store.import(id).unwrap().order.status,
-        OrderStatus::WaitingShipment
-    );
+    assert_eq!(world.store.import(id).unwrap().order.status, OrderStatus::WaitingShipment);
 
     // A failed ship does not block a corrected one.
     let rec = block_on(engine.ship(id, &ship_request("250012345679", vec![]))).unwrap();
@@ -922,18 +652,8 @@ fn an_order_cancelled_on_the_marketplace_after_import_is_reported_once() {
     assert_eq!(r.status_changes, 1);
     let changes = world.store.status_changes();
     assert_eq!(changes.len(), 1);
-    assert_eq!(
-        (changes[0].id, &changes[0].status, &changes[0].previous),
-        (
-            ids[0],
-            &OrderStatus::Cancelled,
-            &OrderStatus::WaitingShipment
-        )
-    );
-    assert_eq!(
-        world.store.import(ids[0]).unwrap().order.status,
-        OrderStatus::Cancelled
-    );
+    assert_eq!((changes[0].id, &changes[0].status, &changes[0].previous), (ids[0], &OrderStatus::Cancelled, &OrderStatus::WaitingShipment));
+    assert_eq!(world.store.import(ids[0]).unwrap().order.status, OrderStatus::Cancelled);
 
     let r2 = run(&engine);
     assert_eq!(r2.status_changes, 0);
@@ -968,10 +688,7 @@ fn two_engines_on_one_store_contend_for_its_lock() {
     assert_eq!(b.unwrap_err().error.code(), "Locked");
     assert_eq!(world.store.lock_holder(), None);
     assert_eq!(run(&second).imported, 0);
-    assert_eq!(
-        (world.store.creations(), world.store.create_calls()),
-        (5, 5)
-    );
+    assert_eq!((world.store.creations(), world.store.create_calls()), (5, 5));
 }
 
 #[test]
@@ -982,10 +699,7 @@ fn a_wrong_token_stops_the_cycle_as_unauthorized_and_creates_nothing() {
     let failure = run_err(&engine);
     assert_eq!(failure.error.code(), "Unauthorized");
     assert_eq!(failure.report.imported, 0);
-    assert_eq!(
-        (world.store.creations(), world.store.create_calls()),
-        (0, 0)
-    );
+    assert_eq!((world.store.creations(), world.store.create_calls()), (0, 0));
     // 403 is final: one request, no retry, no sleep.
     assert_eq!(world.api.log().len(), 1);
     assert!(world.clock.sleeps().is_empty());
@@ -1000,18 +714,11 @@ fn the_token_never_appears_in_logs_or_debug_output() {
     o["items"][0]["reference"] = json!("SKU-GONE");
     world.api.add_order(o);
     world.store.reject_sku("SKU-GONE", None);
-    world
-        .api
-        .inject("GET", IMPORT_LIST, Fault::RateLimited("0.2"), 1);
-    world
-        .api
-        .inject("POST", SHIP, Fault::ProcessThenStatus(502), 1);
+    world.api.inject("GET", IMPORT_LIST, Fault::RateLimited("0.2"), 1);
+    world.api.inject("POST", SHIP, Fault::ProcessThenStatus(502), 1);
     let lines: Rc<RefCell<Vec<String>>> = Rc::default();
     let sink = lines.clone();
-    let engine = world.engine().with_log(move |r: &LogRecord| {
-        sink.borrow_mut()
-            .push(format!("{} {} {:?}", r.level, r.message, r))
-    });
+    let engine = world.engine().with_log(move |r: &LogRecord| sink.borrow_mut().push(format!("{} {} {:?}", r.level, r.message, r)));
 
     run(&engine);
     block_on(engine.ship(ids[0], &ship_request("250012345678", vec![]))).unwrap();
@@ -1023,10 +730,7 @@ fn the_token_never_appears_in_logs_or_debug_output() {
     assert!(lines.len() >= 8, "{lines:#?}");
     assert!(lines.iter().all(|l| !l.contains(TOKEN)), "{lines:#?}");
     let debug = format!("{:?}", engine.config());
-    assert!(
-        !debug.contains(TOKEN) && debug.contains("[redacted]"),
-        "{debug}"
-    );
+    assert!(!debug.contains(TOKEN) && debug.contains("[redacted]"), "{debug}");
     assert!(!format!("{failure:?}").contains(TOKEN));
     assert!(!format!("{}", failure.error).contains(TOKEN));
 }
@@ -1039,11 +743,7 @@ fn the_token_never_appears_in_logs_or_debug_output() {
 fn a_second_partial_ship_that_failed_unprocessed_is_sent_not_mistaken_for_the_first() {
     let (world, engine, id) = imported_order();
     let [a, b] = item_ids(id);
-    let first = block_on(engine.ship(
-        id,
-        &ship_request("250000000001", vec![ShipLine { id: a, quantity: 1 }]),
-    ))
-    .unwrap();
+    let first = block_on(engine.ship(id, &ship_request("250000000001", vec![ShipLine { id: a, quantity: 1 }]))).unwrap();
     world.api.settle("ship", Some(id), &Outcome::Succeed);
     run(&engine);
     assert_eq!(world.api.order(id)["status"], "partially_shipped");
@@ -1051,15 +751,8 @@ fn a_second_partial_ship_that_failed_unprocessed_is_sent_not_mistaken_for_the_fi
     world.clock.advance(chrono::Duration::minutes(3));
     // Refused before processing (a 503 from the gateway): nothing reached Shoppingfeed.
     world.api.inject("POST", SHIP, Fault::Status(503), 1);
-    let second = block_on(engine.ship(
-        id,
-        &ship_request("250000000002", vec![ShipLine { id: b, quantity: 2 }]),
-    ))
-    .unwrap();
-    assert_ne!(
-        second.batch_id, first.batch_id,
-        "the second parcel was given the first parcel's batch"
-    );
+    let second = block_on(engine.ship(id, &ship_request("250000000002", vec![ShipLine { id: b, quantity: 2 }]))).unwrap();
+    assert_ne!(second.batch_id, first.batch_id, "the second parcel was given the first parcel's batch");
     assert_eq!(world.api.applied("ship"), 2);
     assert_eq!(world.api.shipments(id).len(), 2);
 }
@@ -1085,9 +778,7 @@ fn a_pending_ship_is_sent_even_when_the_order_list_fails() {
     world.api.inject("*", &[""], Fault::Transport, u32::MAX);
     block_on(engine.ship(id, &ship_request("250012345678", vec![]))).unwrap();
     world.api.clear_faults();
-    world
-        .api
-        .inject("GET", IMPORT_LIST, Fault::Status(500), u32::MAX);
+    world.api.inject("GET", IMPORT_LIST, Fault::Status(500), u32::MAX);
 
     let failure = run_err(&engine);
     assert_eq!(failure.error.code(), "ServerError");

@@ -17,8 +17,8 @@ use shoppingfeed_orders::order::shipment::{
     MAX_TRACKING_URL, OrderedLine, ReturnLabel, check_tracking_url, is_placeholder_tracking, ordered_lines, validate,
 };
 use shoppingfeed_orders::order::{
-    ChannelSupport, Operation, Order, OrderError, OrderStatus, ShipLine, ShipRequest, ShipmentError, allowances,
-    parse_order, parse_order_value,
+    ChannelSupport, Operation, Order, OrderError, OrderStatus, ShipLine, ShipRequest, ShipmentError, allowances, parse_order,
+    parse_order_value,
 };
 use std::collections::BTreeMap;
 
@@ -491,8 +491,7 @@ fn unreadable_date_is_malformed_quoting_it() {
     let (field, message) = malformed(order_with(json!({"createdAt": 1_724_674_759})).unwrap_err());
     assert_eq!(field, "createdAt");
     assert_eq!(message, "expected a date string, found `1724674759`");
-    let (field, _) =
-        malformed(order_with(json!({"errors": [{"type": "ship", "message": "m", "occurredAt": "soon"}]})).unwrap_err());
+    let (field, _) = malformed(order_with(json!({"errors": [{"type": "ship", "message": "m", "occurredAt": "soon"}]})).unwrap_err());
     assert_eq!(field, "errors[0].occurredAt");
 }
 
@@ -812,12 +811,7 @@ fn syntax_errors_are_not_json() {
 fn order_error_codes() {
     assert_eq!(OrderError::NotJson { message: "x".into() }.code(), "NotJson");
     assert_eq!(OrderError::Malformed { field: "a".into(), message: "b".into() }.code(), "Malformed");
-    let na = OrderError::NotAllowed {
-        order_id: 7,
-        operation: "ship".into(),
-        status: "shipped".into(),
-        reason: "already".into(),
-    };
+    let na = OrderError::NotAllowed { order_id: 7, operation: "ship".into(), status: "shipped".into(), reason: "already".into() };
     assert_eq!(na.code(), "NotAllowed");
     assert_eq!(na.to_string(), "cannot ship order 7 in status `shipped`: already");
 }
@@ -1157,8 +1151,7 @@ fn good_tracking_urls() {
 
 #[test]
 fn validate_checks_the_url_and_trims() {
-    let err = validate(&req("DPD", "123456789", Some("javascript:alert(1)"), &[]), &two_lines(), &none_shipped(), true)
-        .unwrap_err();
+    let err = validate(&req("DPD", "123456789", Some("javascript:alert(1)"), &[]), &two_lines(), &none_shipped(), true).unwrap_err();
     assert_eq!(err.code(), "TrackingUrlInvalid");
     assert_eq!(err.field(), "trackingUrl");
 
@@ -1307,8 +1300,7 @@ fn shipment_error_codes_and_fields() {
         "item 1: quantity 3 is not between 1 and the 2 left to ship"
     );
     assert_eq!(
-        ShipmentError::TrackingUrlInvalid { value: "ftp://x".into(), reason: "must be an absolute http:// or https:// URL" }
-            .to_string(),
+        ShipmentError::TrackingUrlInvalid { value: "ftp://x".into(), reason: "must be an absolute http:// or https:// URL" }.to_string(),
         "tracking URL `ftp://x` must be an absolute http:// or https:// URL"
     );
     assert_eq!(ShipmentError::AlreadyShipped.to_string(), "the order is already fully shipped");

@@ -133,10 +133,7 @@ impl ApiError {
 
     /// Whether the failure may pass by itself (worth retrying).
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            ApiError::RateLimited { .. } | ApiError::Server { .. } | ApiError::Decode { .. } | ApiError::Transport { .. }
-        )
+        matches!(self, ApiError::RateLimited { .. } | ApiError::Server { .. } | ApiError::Decode { .. } | ApiError::Transport { .. })
     }
 
     /// Whether the server surely did not act on the request, so a non-idempotent call can be repeated

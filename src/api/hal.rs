@@ -56,9 +56,8 @@ pub fn parse_page<T>(body: &str, rel: &str, what: &'static str, item: impl Fn(&V
         return Err(ApiError::Decode { what, message: format!("expected a HAL object, got `{}`", clip(body)) });
     }
     let embedded = v.get("_embedded");
-    let list = embedded
-        .and_then(|e| e.get(rel))
-        .or_else(|| embedded.and_then(Value::as_object).and_then(|m| m.values().find(|x| x.is_array())));
+    let list =
+        embedded.and_then(|e| e.get(rel)).or_else(|| embedded.and_then(Value::as_object).and_then(|m| m.values().find(|x| x.is_array())));
     let items = match list {
         Some(Value::Array(a)) => a.iter().map(item).collect(),
         None | Some(Value::Null) => Vec::new(),

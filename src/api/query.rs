@@ -76,12 +76,7 @@ impl Default for OrderQuery {
 impl OrderQuery {
     /// The import query: unacknowledged orders in `statuses` created since `since`.
     pub fn to_import(statuses: Vec<OrderStatus>, since: DateTime<Utc>) -> OrderQuery {
-        OrderQuery {
-            status: statuses,
-            acknowledgment: Some(Acknowledgment::Unacknowledged),
-            since: Some(since),
-            ..OrderQuery::default()
-        }
+        OrderQuery { status: statuses, acknowledgment: Some(Acknowledgment::Unacknowledged), since: Some(since), ..OrderQuery::default() }
     }
 
     /// The query string, without the leading `?`.

@@ -30,10 +30,7 @@ pub fn parse_timestamp(raw: &str) -> Option<Timestamp> {
             return Some(t.and_utc().fixed_offset());
         }
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().fixed_offset())
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc().fixed_offset())
 }
 
 /// Formats a timestamp the way the API and PHP's `c` format do: `2024-08-26T14:55:04+02:00`.
@@ -57,9 +54,9 @@ pub mod opt_timestamp {
         match raw {
             None | Some(serde_json::Value::Null) => Ok(None),
             Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(serde_json::Value::String(s)) => parse_timestamp(&s)
-                .map(Some)
-                .ok_or_else(|| de::Error::custom(format!("unrecognised date `{}`", super::clip(&s)))),
+            Some(serde_json::Value::String(s)) => {
+                parse_timestamp(&s).map(Some).ok_or_else(|| de::Error::custom(format!("unrecognised date `{}`", super::clip(&s))))
+            }
             Some(other) => Err(de::Error::custom(format!("expected a date string, found `{}`", super::clip(&other.to_string())))),
         }
     }
@@ -171,16 +168,13 @@ pub mod id {
             let v: Option<serde_json::Value> = Option::deserialize(d)?;
             match v {
                 None | Some(serde_json::Value::Null) => Ok(None),
-                Some(serde_json::Value::Number(n)) => n
-                    .as_u64()
-                    .map(Some)
-                    .ok_or_else(|| de::Error::custom(format!("expected a positive whole id, found `{n}`"))),
+                Some(serde_json::Value::Number(n)) => {
+                    n.as_u64().map(Some).ok_or_else(|| de::Error::custom(format!("expected a positive whole id, found `{n}`")))
+                }
                 Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
-                Some(serde_json::Value::String(s)) => s
-                    .trim()
-                    .parse::<u64>()
-                    .map(Some)
-                    .map_err(|_| de::Error::custom(format!("expected a numeric id, found `{}`", clip(&s)))),
+                Some(serde_json::Value::String(s)) => {
+                    s.trim().parse::<u64>().map(Some).map_err(|_| de::Error::custom(format!("expected a numeric id, found `{}`", clip(&s))))
+                }
                 Some(other) => Err(de::Error::custom(format!("expected an id, found `{}`", clip(&other.to_string())))),
             }
         }

@@ -164,8 +164,7 @@ pub struct ChannelSupport {
 }
 
 impl ChannelSupport {
-    const ALL: ChannelSupport =
-        ChannelSupport { refund: true, partial_refund: true, partial_ship: true, cancel: true, documents: true };
+    const ALL: ChannelSupport = ChannelSupport { refund: true, partial_refund: true, partial_ship: true, cancel: true, documents: true };
 
     /// Support for a channel, looked up by its Shoppingfeed name.
     pub fn for_channel(name: &str) -> ChannelSupport {
@@ -188,9 +187,7 @@ impl ChannelSupport {
             _ if n.starts_with("colizey") => t(false, false, true, false, true),
             _ if n.starts_with("ebay") => t(true, false, false, true, false),
             _ if n.starts_with("fnac") => t(false, false, false, false, true),
-            _ if n.starts_with("joom") || n.starts_with("rakuten") || n.starts_with("walmart") => {
-                t(false, false, false, true, false)
-            }
+            _ if n.starts_with("joom") || n.starts_with("rakuten") || n.starts_with("walmart") => t(false, false, false, true, false),
             _ if n.starts_with("metromarket") || n.starts_with("miinto") => t(false, false, true, true, true),
             _ if n.starts_with("miravia") => t(true, false, true, false, false),
             _ if n.starts_with("refurbed") || n.starts_with("tiktok") => t(true, true, true, true, false),

@@ -4,13 +4,11 @@
 use super::client::{Client, Retry};
 use super::error::SyncError;
 use super::host::{Clock, Http, Store};
-use super::journal::{
-    CreateOutcome, ImportRecord, ImportState, OperationQuery, OperationRecord, OperationState, OrderSnapshot,
-};
+use super::journal::{CreateOutcome, ImportRecord, ImportState, OperationQuery, OperationRecord, OperationState, OrderSnapshot};
 use crate::api::operation::multipart_upload;
 use crate::api::{
-    AckStatus, ApiError, MAX_BATCH, OperationPayload, OrderQuery, PageEntry, RefundLine, RetryPolicy, Ticket, TicketState,
-    batch_body, parse_batch_accepted, parse_order_page, parse_ticket_page, paths,
+    AckStatus, ApiError, MAX_BATCH, OperationPayload, OrderQuery, PageEntry, RefundLine, RetryPolicy, Ticket, TicketState, batch_body,
+    parse_batch_accepted, parse_order_page, parse_ticket_page, paths,
 };
 use crate::mapping::{ChannelRef, MappingOptions, is_fulfilled_by_channel, to_draft};
 use crate::order::lenient::{format_utc, parse_timestamp};
@@ -357,7 +355,10 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         self.inbound_statuses(report).await?;
         report.pending = self
             .store
-            .operations(&OperationQuery { states: vec![OperationState::Pending, OperationState::Sending, OperationState::Sent], shoppingfeed_id: None })
+            .operations(&OperationQuery {
+                states: vec![OperationState::Pending, OperationState::Sending, OperationState::Sent],
+                shoppingfeed_id: None,
+            })
             .await?
             .len() as u64;
         Ok(())
@@ -429,7 +430,13 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
     }
 
     /// Records a failed import; queues an error acknowledge unless this very message was sent already.
-    fn fail_import(&self, mut rec: ImportRecord, message: String, acks: &mut Vec<(u64, OperationPayload)>, report: &mut CycleReport) -> ImportRecord {
+    fn fail_import(
+        &self,
+        mut rec: ImportRecord,
+        message: String,
+        acks: &mut Vec<(u64, OperationPayload)>,
+        report: &mut CycleReport,
+    ) -> ImportRecord {
         rec.state = ImportState::Failed;
         rec.tries += 1;
         rec.last_error = Some(message.clone());
@@ -490,7 +497,8 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                     PageEntry::Malformed { id: Some(id), reference, error } => {
                         let reference = reference.clone().unwrap_or_default();
                         let rec = known.remove(id).unwrap_or_else(|| {
-                            let snap = OrderSnapshot { status: OrderStatus::Missing, lines: vec![], latest_ship_date: None, created_at: None };
+                            let snap =
+                                OrderSnapshot { status: OrderStatus::Missing, lines: vec![], latest_ship_date: None, created_at: None };
                             self.new_record(*id, &reference, ChannelRef { id: None, name: String::new() }, snap)
                         });
                         if rec.shop_order_id.is_some() {
@@ -591,7 +599,10 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                 return;
             }
         };
-        if existing.iter().any(|o| o.operation() == Operation::Accept && !matches!(o.state, OperationState::Failed | OperationState::Canceled)) {
+        if existing
+            .iter()
+            .any(|o| o.operation() == Operation::Accept && !matches!(o.state, OperationState::Failed | OperationState::Canceled))
+        {
             return;
         }
         let rec = self.operation_record(order.id, &order.reference, OperationPayload::Accept { reason: String::new() }, &existing);
@@ -611,7 +622,14 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             let body = batch_body(chunk.iter().map(|(id, p)| (*id, p)));
             let accepted = self
                 .client
-                .post(&paths::operation(self.config.store_id, Operation::Acknowledge), body.into_bytes(), "application/json", "acknowledge", Retry::Idempotent, parse_batch_accepted)
+                .post(
+                    &paths::operation(self.config.store_id, Operation::Acknowledge),
+                    body.into_bytes(),
+                    "application/json",
+                    "acknowledge",
+                    Retry::Idempotent,
+                    parse_batch_accepted,
+                )
                 .await?;
             let ignored: BTreeMap<u64, String> = accepted.ignored.iter().filter_map(|i| Some((i.id?, i.message.clone()))).collect();
             let mut to_save = Vec::new();
@@ -706,11 +724,19 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                 let body = batch_body(chunk.iter().map(|o| (o.shoppingfeed_id, &o.payload)));
                 let result = self
                     .client
-                    .post(&paths::operation(self.config.store_id, operation), body.into_bytes(), "application/json", operation.as_str(), Retry::OnlyIfNotProcessed, parse_batch_accepted)
+                    .post(
+                        &paths::operation(self.config.store_id, operation),
+                        body.into_bytes(),
+                        "application/json",
+                        operation.as_str(),
+                        Retry::OnlyIfNotProcessed,
+                        parse_batch_accepted,
+                    )
                     .await;
                 match result {
                     Ok(accepted) => {
-                        let ignored: BTreeMap<u64, String> = accepted.ignored.iter().filter_map(|i| Some((i.id?, i.message.clone()))).collect();
+                        let ignored: BTreeMap<u64, String> =
+                            accepted.ignored.iter().filter_map(|i| Some((i.id?, i.message.clone()))).collect();
                         for o in &mut chunk {
                             if let Some(why) = ignored.get(&o.shoppingfeed_id) {
                                 o.state = OperationState::Failed;
@@ -775,7 +801,16 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                     op.state = OperationState::Sent;
                     op.batch_id = t.batch_id.clone();
                     report.sent += 1;
-                    self.log("info", Some(op.shoppingfeed_id), format!("{} of order {} was received (batch {}); not sent again", op.operation(), op.shoppingfeed_id, t.batch_id.as_deref().unwrap_or("")));
+                    self.log(
+                        "info",
+                        Some(op.shoppingfeed_id),
+                        format!(
+                            "{} of order {} was received (batch {}); not sent again",
+                            op.operation(),
+                            op.shoppingfeed_id,
+                            t.batch_id.as_deref().unwrap_or("")
+                        ),
+                    );
                 }
                 None => op.state = OperationState::Pending,
             }
@@ -821,9 +856,20 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                             // Tickets need not say why; the order's `errors` does.
                             why = self.latest_order_error(op.shoppingfeed_id).await;
                         }
-                        let why = why.unwrap_or_else(|| if ticket.is_some() { format!("ticket {state:?}") } else { format!("no ticket for this order in batch {batch}") });
+                        let why = why.unwrap_or_else(|| {
+                            if ticket.is_some() {
+                                format!("ticket {state:?}")
+                            } else {
+                                format!("no ticket for this order in batch {batch}")
+                            }
+                        });
                         report.operations_failed += 1;
-                        report.issue(Some(op.shoppingfeed_id), Some(&op.reference), "OperationFailed", format!("{}: {why}", op.operation()));
+                        report.issue(
+                            Some(op.shoppingfeed_id),
+                            Some(&op.reference),
+                            "OperationFailed",
+                            format!("{}: {why}", op.operation()),
+                        );
                         op.message = Some(why);
                     }
                 }
@@ -841,7 +887,12 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
     async fn latest_order_error(&self, id: u64) -> Option<String> {
         let decode = |b: &str| parse_order(b).map_err(|e| ApiError::Decode { what: "order", message: e.to_string() });
         let order = self.client.get(&paths::order(self.config.store_id, id), "order", decode).await.ok()?;
-        order.errors.iter().rev().find(|e| e.kind != "acknowledge" && !e.message.is_empty()).map(|e| crate::order::lenient::clip(&e.message))
+        order
+            .errors
+            .iter()
+            .rev()
+            .find(|e| e.kind != "acknowledge" && !e.message.is_empty())
+            .map(|e| crate::order::lenient::clip(&e.message))
     }
 
     async fn tickets_of_batch(&self, batch: &str) -> Result<(Vec<Ticket>, bool), ApiError> {
@@ -866,7 +917,8 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             return Ok(());
         }
         let ids: Vec<u64> = done.iter().map(|o| o.shoppingfeed_id).collect();
-        let mut records: BTreeMap<u64, ImportRecord> = self.store.load_imports(&ids).await?.into_iter().map(|r| (r.shoppingfeed_id, r)).collect();
+        let mut records: BTreeMap<u64, ImportRecord> =
+            self.store.load_imports(&ids).await?.into_iter().map(|r| (r.shoppingfeed_id, r)).collect();
         for op in done {
             let Some(rec) = records.get_mut(&op.shoppingfeed_id) else { continue };
             let status = match &op.payload {
@@ -920,7 +972,11 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                 self.store.save_imports(std::slice::from_ref(&rec)).await?;
                 self.store.marketplace_status_changed(&rec, &previous).await?;
                 report.status_changes += 1;
-                self.log("info", Some(rec.shoppingfeed_id), format!("order {} is now {} on the marketplace (was {previous})", rec.shoppingfeed_id, order.status));
+                self.log(
+                    "info",
+                    Some(rec.shoppingfeed_id),
+                    format!("order {} is now {} on the marketplace (was {previous})", rec.shoppingfeed_id, order.status),
+                );
             }
         }
         match error {
@@ -935,12 +991,23 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                 return Ok(OrderFacts { reference: rec.reference, channel: rec.channel, status: rec.order.status, lines: rec.order.lines });
             }
         }
-        let order = match self.client.get(&paths::order(self.config.store_id, id), "order", |b| parse_order(b).map_err(|e| ApiError::Decode { what: "order", message: e.to_string() })).await {
+        let order = match self
+            .client
+            .get(&paths::order(self.config.store_id, id), "order", |b| {
+                parse_order(b).map_err(|e| ApiError::Decode { what: "order", message: e.to_string() })
+            })
+            .await
+        {
             Ok(o) => o,
             Err(ApiError::NotFound { .. }) => return Err(SyncError::UnknownOrder { id }),
             Err(e) => return Err(e.into()),
         };
-        Ok(OrderFacts { reference: order.reference.clone(), channel: channel_of(&order), status: order.status.clone(), lines: ordered_lines(&order) })
+        Ok(OrderFacts {
+            reference: order.reference.clone(),
+            channel: channel_of(&order),
+            status: order.status.clone(),
+            lines: ordered_lines(&order),
+        })
     }
 
     fn not_allowed(id: u64, op: Operation, status: &OrderStatus, reason: &str) -> SyncError {
@@ -949,7 +1016,11 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
 
     /// Checks and records an operation, then sends it at once unless a cycle is running (it then goes
     /// with that cycle). Returns the record as it stands after the attempt.
-    async fn record_and_send(&self, id: u64, build: impl FnOnce(&OrderFacts, &[OperationRecord]) -> Result<OperationPayload, SyncError>) -> Result<OperationRecord, SyncError> {
+    async fn record_and_send(
+        &self,
+        id: u64,
+        build: impl FnOnce(&OrderFacts, &[OperationRecord]) -> Result<OperationPayload, SyncError>,
+    ) -> Result<OperationRecord, SyncError> {
         let facts = self.order_facts(id).await?;
         let existing = self.store.operations(&OperationQuery { states: vec![], shoppingfeed_id: Some(id) }).await?;
         let payload = build(&facts, &existing)?;
@@ -966,7 +1037,9 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             return Err(SyncError::Unsupported { channel: facts.channel.name.clone(), operation: op.to_string() });
         }
         if op != Operation::Ship {
-            if let Some(dup) = existing.iter().find(|o| o.operation() == op && !matches!(o.state, OperationState::Failed | OperationState::Canceled)) {
+            if let Some(dup) =
+                existing.iter().find(|o| o.operation() == op && !matches!(o.state, OperationState::Failed | OperationState::Canceled))
+            {
                 return Err(SyncError::Duplicate { id, operation: op.to_string(), state: format!("{:?}", dup.state).to_lowercase() });
             }
         }
@@ -1053,7 +1126,8 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             return Err(ApiError::PayloadTooLarge.into());
         }
         let facts = self.order_facts(id).await?;
-        lifecycle::check(&facts.status, Operation::UploadDocuments).map_err(|why| Self::not_allowed(id, Operation::UploadDocuments, &facts.status, why))?;
+        lifecycle::check(&facts.status, Operation::UploadDocuments)
+            .map_err(|why| Self::not_allowed(id, Operation::UploadDocuments, &facts.status, why))?;
         if !ChannelSupport::for_channel(&facts.channel.name).documents {
             return Err(SyncError::Unsupported { channel: facts.channel.name.clone(), operation: "upload-documents".into() });
         }
@@ -1068,7 +1142,14 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         let body = multipart_upload(&boundary, &json, &[(format!("invoice-{id}.pdf"), pdf)]);
         let result = self
             .client
-            .post(&paths::operation(self.config.store_id, Operation::UploadDocuments), body, &format!("multipart/form-data; boundary={boundary}"), "upload-documents", Retry::OnlyIfNotProcessed, parse_batch_accepted)
+            .post(
+                &paths::operation(self.config.store_id, Operation::UploadDocuments),
+                body,
+                &format!("multipart/form-data; boundary={boundary}"),
+                "upload-documents",
+                Retry::OnlyIfNotProcessed,
+                parse_batch_accepted,
+            )
             .await;
         match result {
             Ok(accepted) => {
@@ -1087,7 +1168,13 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
 }
 
 /// Lists the stores a token can see (`GET /v1/me`).
-pub async fn discover_stores<H: Http, C: Clock>(http: H, clock: C, api_url: &str, token: &str, retry: RetryPolicy) -> Result<Vec<crate::api::StoreInfo>, SyncError> {
+pub async fn discover_stores<H: Http, C: Clock>(
+    http: H,
+    clock: C,
+    api_url: &str,
+    token: &str,
+    retry: RetryPolicy,
+) -> Result<Vec<crate::api::StoreInfo>, SyncError> {
     let client = Client::new(http, clock, api_url, token, concat!("shoppingfeed-orders/", env!("CARGO_PKG_VERSION")), retry);
     Ok(client.get(&paths::me(), "account", crate::api::parse_me).await?)
 }

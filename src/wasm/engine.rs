@@ -96,7 +96,8 @@ impl SyncEngine {
         let inner = self.inner.clone();
         promise(async move {
             let id = order_id(&id)?;
-            let args: RefundArgs = if refund.is_undefined() || refund.is_null() { RefundArgs::default() } else { from_js(refund, "refund")? };
+            let args: RefundArgs =
+                if refund.is_undefined() || refund.is_null() { RefundArgs::default() } else { from_js(refund, "refund")? };
             inner.refund(id, args.shipping.unwrap_or(true), args.products).await.map_err(|e| sync_error(&e))
         })
     }

@@ -30,7 +30,8 @@ pub fn parse_order_js(input: JsValue) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = toOrderDraft)]
 pub fn to_order_draft(input: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let order = order_from(input)?;
-    let options: MappingOptions = if options.is_undefined() || options.is_null() { MappingOptions::default() } else { from_js(options, "options")? };
+    let options: MappingOptions =
+        if options.is_undefined() || options.is_null() { MappingOptions::default() } else { from_js(options, "options")? };
     to_js(&to_draft(&order, &options).map_err(|e| mapping_error(&e))?)
 }
 
@@ -72,7 +73,10 @@ pub fn validate_shipment(shipment: JsValue, context: JsValue) -> Result<JsValue,
 #[wasm_bindgen(js_name = deadlineStatus)]
 pub fn deadline_status(latest_ship_date: Option<String>, created_at: Option<String>, now: JsValue) -> Result<JsValue, JsValue> {
     use crate::order::lenient::parse_timestamp;
-    let now_ms = now.as_f64().or_else(|| now.as_string().and_then(|s| parse_timestamp(&s)).map(|t| t.timestamp_millis() as f64)).unwrap_or_else(js_sys::Date::now);
+    let now_ms = now
+        .as_f64()
+        .or_else(|| now.as_string().and_then(|s| parse_timestamp(&s)).map(|t| t.timestamp_millis() as f64))
+        .unwrap_or_else(js_sys::Date::now);
     let now = DateTime::<Utc>::from_timestamp_millis(now_ms as i64).unwrap_or_default();
     let due = latest_ship_date.as_deref().and_then(parse_timestamp);
     let created = created_at.as_deref().and_then(parse_timestamp);

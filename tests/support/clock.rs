@@ -17,10 +17,7 @@ struct Inner {
 impl ManualClock {
     /// A clock standing at `start`.
     pub fn new(start: DateTime<Utc>) -> Self {
-        ManualClock(Rc::new(Inner {
-            now: Cell::new(start),
-            sleeps: RefCell::new(Vec::new()),
-        }))
+        ManualClock(Rc::new(Inner { now: Cell::new(start), sleeps: RefCell::new(Vec::new()) }))
     }
 
     /// Moves time on without recording a sleep.
@@ -41,8 +38,6 @@ impl Clock for ManualClock {
 
     async fn sleep(&self, ms: u64) {
         self.0.sleeps.borrow_mut().push(ms);
-        self.advance(Duration::milliseconds(
-            i64::try_from(ms).unwrap_or(i64::MAX),
-        ));
+        self.advance(Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX)));
     }
 }

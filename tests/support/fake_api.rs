@@ -105,20 +105,13 @@ impl Future for YieldOnce {
 }
 
 fn problem(status: u16, title: &str, detail: &str) -> HttpResponse {
-    let body = json!({"type": "http://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html", "title": title, "detail": detail, "status": status});
-    HttpResponse {
-        status,
-        headers: vec![("Content-Type".into(), "application/problem+json".into())],
-        body: body.to_string(),
-    }
+    let body =
+        json!({"type": "http://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html", "title": title, "detail": detail, "status": status});
+    HttpResponse { status, headers: vec![("Content-Type".into(), "application/problem+json".into())], body: body.to_string() }
 }
 
 fn hal(status: u16, body: &Value) -> HttpResponse {
-    HttpResponse {
-        status,
-        headers: vec![("Content-Type".into(), "application/hal+json".into())],
-        body: body.to_string(),
-    }
+    HttpResponse { status, headers: vec![("Content-Type".into(), "application/hal+json".into())], body: body.to_string() }
 }
 
 fn iso(t: DateTime<Utc>) -> String {
@@ -131,11 +124,7 @@ pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .ok()
-        .or_else(|| {
-            NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
-                .ok()
-                .map(|t| t.and_utc())
-        })
+        .or_else(|| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").ok().map(|t| t.and_utc()))
 }
 
 fn order_id(o: &Value) -> Option<u64> {
@@ -143,9 +132,7 @@ fn order_id(o: &Value) -> Option<u64> {
 }
 
 fn is_acknowledged(o: &Value) -> bool {
-    o.get("acknowledgedAt")
-        .and_then(Value::as_str)
-        .is_some_and(|s| !s.is_empty())
+    o.get("acknowledgedAt").and_then(Value::as_str).is_some_and(|s| !s.is_empty())
 }
 
 fn ticket_type(operation: &str) -> &'static str {
@@ -179,50 +166,30 @@ impl Query {
     }
 
     fn get(&self, key: &str) -> Option<String> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| percent_decode_str(v).decode_utf8_lossy().into_owned())
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| percent_decode_str(v).decode_utf8_lossy().into_owned())
     }
 
     fn number(&self, key: &str, default: u64) -> u64 {
-        self.get(key)
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(default)
+        self.get(key).and_then(|v| v.trim().parse().ok()).unwrap_or(default)
     }
 
     /// The same query with `page` replaced.
     fn with_page(&self, page: u64) -> String {
-        let mut parts: Vec<String> = self
-            .0
-            .iter()
-            .filter(|(k, _)| k != "page")
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
+        let mut parts: Vec<String> = self.0.iter().filter(|(k, _)| k != "page").map(|(k, v)| format!("{k}={v}")).collect();
         parts.push(format!("page={page}"));
         parts.join("&")
     }
 }
 
 /// A HAL collection page over `items`, links keeping the query.
-fn collection(
-    path: &str,
-    query: &Query,
-    rel: &str,
-    items: &[Value],
-    extra: Option<(&str, Value)>,
-) -> Value {
+fn collection(path: &str, query: &Query, rel: &str, items: &[Value], extra: Option<(&str, Value)>) -> Value {
     // "larger values are ignored": capped at 200 (API reference §2.1).
     let limit = query.number("limit", 20).clamp(1, 200);
     let page = query.number("page", 1).max(1);
     let total = items.len() as u64;
     let pages = total.div_ceil(limit);
-    let start = usize::try_from((page - 1) * limit)
-        .unwrap_or(usize::MAX)
-        .min(items.len());
-    let end = usize::try_from(page * limit)
-        .unwrap_or(usize::MAX)
-        .min(items.len());
+    let start = usize::try_from((page - 1) * limit).unwrap_or(usize::MAX).min(items.len());
+    let end = usize::try_from(page * limit).unwrap_or(usize::MAX).min(items.len());
     let slice = &items[start..end];
     let href = |p: u64| json!({"href": format!("{path}?{}", query.with_page(p))});
     let mut links = json!({"self": href(page), "first": href(1), "last": href(pages.max(1))});
@@ -267,13 +234,7 @@ impl FakeShoppingfeed {
 
     /// The order as the API holds it now.
     pub fn order(&self, id: u64) -> Value {
-        self.0
-            .borrow()
-            .orders
-            .iter()
-            .find(|o| order_id(o) == Some(id))
-            .cloned()
-            .unwrap_or(Value::Null)
+        self.0.borrow().orders.iter().find(|o| order_id(o) == Some(id)).cloned().unwrap_or(Value::Null)
     }
 
     /// Changes an order's status, as the marketplace would (buyer cancels…).
@@ -288,24 +249,14 @@ impl FakeShoppingfeed {
 
     /// Orders not acknowledged yet.
     pub fn unacknowledged(&self) -> usize {
-        self.0
-            .borrow()
-            .orders
-            .iter()
-            .filter(|o| !is_acknowledged(o))
-            .count()
+        self.0.borrow().orders.iter().filter(|o| !is_acknowledged(o)).count()
     }
 
     /// The next `times` requests with this method whose path+query contains every one of `contains`
     /// get `fault` (`*` matches any method).
     pub fn inject(&self, method: &'static str, contains: &[&str], fault: Fault, times: u32) {
         let contains = contains.iter().map(|c| (*c).to_string()).collect();
-        self.0.borrow_mut().faults.push(FaultRule {
-            method,
-            contains,
-            fault,
-            remaining: times,
-        });
+        self.0.borrow_mut().faults.push(FaultRule { method, contains, fault, remaining: times });
     }
 
     /// Removes every pending fault.
@@ -320,12 +271,7 @@ impl FakeShoppingfeed {
 
     /// Requests with this method whose path+query contains every one of `contains`.
     pub fn count(&self, method: &str, contains: &[&str]) -> usize {
-        self.0
-            .borrow()
-            .log
-            .iter()
-            .filter(|r| r.method == method && contains.iter().all(|c| r.path.contains(c)))
-            .count()
+        self.0.borrow().log.iter().filter(|r| r.method == method && contains.iter().all(|c| r.path.contains(c))).count()
     }
 
     /// Calls of an operation the API processed (faulted-before-processing ones not counted).
@@ -341,14 +287,7 @@ impl FakeShoppingfeed {
             .log
             .iter()
             .filter(|r| r.method == "POST" && r.path.ends_with(&suffix))
-            .filter(|r| {
-                matches!(
-                    r.fault,
-                    None | Some(
-                        Fault::Truncated | Fault::ProcessThenStatus(_) | Fault::ProcessThenDrop
-                    )
-                )
-            })
+            .filter(|r| matches!(r.fault, None | Some(Fault::Truncated | Fault::ProcessThenStatus(_) | Fault::ProcessThenDrop)))
             .filter_map(|r| r.body.as_ref()?.get("order")?.as_array().cloned())
             .flatten()
             .collect()
@@ -356,22 +295,12 @@ impl FakeShoppingfeed {
 
     /// Shipments recorded for an order (one per processed ship).
     pub fn shipments(&self, id: u64) -> Vec<Value> {
-        self.0
-            .borrow()
-            .shipments
-            .get(&id)
-            .cloned()
-            .unwrap_or_default()
+        self.0.borrow().shipments.get(&id).cloned().unwrap_or_default()
     }
 
     /// Every ticket.
     pub fn tickets(&self) -> Vec<Value> {
-        self.0
-            .borrow()
-            .tickets
-            .iter()
-            .map(|t| t.json.clone())
-            .collect()
+        self.0.borrow().tickets.iter().map(|t| t.json.clone()).collect()
     }
 
     /// Settles the open (`scheduled`/`running`) tickets of `operation`, for one order or all; returns
@@ -409,15 +338,10 @@ impl FakeShoppingfeed {
                 None => s.apply(&operation, &entry),
                 Some(message) => {
                     let id = entry["id"].as_u64();
-                    let kind = if operation == "ship" {
-                        "ship"
-                    } else {
-                        "operation"
-                    };
+                    let kind = if operation == "ship" { "ship" } else { "operation" };
                     if let Some(o) = s.orders.iter_mut().find(|o| order_id(o) == id) {
                         if let Some(errors) = o["errors"].as_array_mut() {
-                            errors
-                                .push(json!({"type": kind, "message": message, "occurredAt": now}));
+                            errors.push(json!({"type": kind, "message": message, "occurredAt": now}));
                         }
                     }
                 }
@@ -441,27 +365,17 @@ impl State {
             "ship" => {
                 let lines: Vec<(u64, u64)> = self.orders[pos]["items"]
                     .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|i| Some((i["id"].as_u64()?, i["quantity"].as_u64()?)))
-                            .collect()
-                    })
+                    .map(|a| a.iter().filter_map(|i| Some((i["id"].as_u64()?, i["quantity"].as_u64()?))).collect())
                     .unwrap_or_default();
                 let sent: Vec<(u64, u64)> = entry["items"]
                     .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|i| Some((i["id"].as_u64()?, i["quantity"].as_u64()?)))
-                            .collect()
-                    })
+                    .map(|a| a.iter().filter_map(|i| Some((i["id"].as_u64()?, i["quantity"].as_u64()?))).collect())
                     .unwrap_or_default();
                 let sent = if sent.is_empty() { lines.clone() } else { sent };
                 for (item, qty) in sent {
                     *self.shipped_qty.entry((id, item)).or_default() += qty;
                 }
-                let all = lines.iter().all(|(item, qty)| {
-                    self.shipped_qty.get(&(id, *item)).copied().unwrap_or(0) >= *qty
-                });
+                let all = lines.iter().all(|(item, qty)| self.shipped_qty.get(&(id, *item)).copied().unwrap_or(0) >= *qty);
                 let o = &mut self.orders[pos];
                 o["shipment"]["carrier"] = entry["carrier"].clone();
                 o["shipment"]["trackingNumber"] = entry["trackingNumber"].clone();
@@ -471,13 +385,7 @@ impl State {
             "cancel" => "cancelled",
             "refuse" => "refused",
             "accept" => "waiting_shipment",
-            "refund"
-                if entry["refund"]["products"]
-                    .as_array()
-                    .is_none_or(Vec::is_empty) =>
-            {
-                "refunded"
-            }
+            "refund" if entry["refund"]["products"].as_array().is_none_or(Vec::is_empty) => "refunded",
             "refund" => "partially_refunded",
             _ => return,
         };
@@ -486,27 +394,17 @@ impl State {
     }
 
     fn take_fault(&mut self, method: &str, path: &str) -> Option<Fault> {
-        let rule = self.faults.iter_mut().find(|r| {
-            r.remaining > 0
-                && (r.method == "*" || r.method == method)
-                && r.contains.iter().all(|c| path.contains(c.as_str()))
-        })?;
+        let rule = self
+            .faults
+            .iter_mut()
+            .find(|r| r.remaining > 0 && (r.method == "*" || r.method == method) && r.contains.iter().all(|c| path.contains(c.as_str())))?;
         rule.remaining -= 1;
         Some(rule.fault.clone())
     }
 
-    fn route(
-        &mut self,
-        req: &HttpRequest,
-        path: &str,
-        query: &Query,
-        body: Option<&Value>,
-    ) -> HttpResponse {
+    fn route(&mut self, req: &HttpRequest, path: &str, query: &Query, body: Option<&Value>) -> HttpResponse {
         let expected = format!("Bearer {}", self.token);
-        let authorized = req
-            .headers
-            .iter()
-            .any(|(k, v)| k.eq_ignore_ascii_case("authorization") && *v == expected);
+        let authorized = req.headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("authorization") && *v == expected);
         if !authorized {
             return problem(403, "Forbidden", "Service not authorized");
         }
@@ -520,19 +418,13 @@ impl State {
         }
         match (req.method, &segs[3..]) {
             ("GET", ["order"]) => self.list_orders(path, query),
-            ("GET", ["order", id]) if id.parse::<u64>().is_ok() => {
-                match self.orders.iter().find(|o| order_id(o) == id.parse().ok()) {
-                    Some(o) => hal(200, o),
-                    None => problem(404, "Not Found", "Order not found"),
-                }
-            }
+            ("GET", ["order", id]) if id.parse::<u64>().is_ok() => match self.orders.iter().find(|o| order_id(o) == id.parse().ok()) {
+                Some(o) => hal(200, o),
+                None => problem(404, "Not Found", "Order not found"),
+            },
             ("POST", ["order", op]) => self.operation(op, body),
             ("GET", ["ticket"]) => self.list_tickets(path, query),
-            ("GET", ["ticket", id]) => match self
-                .tickets
-                .iter()
-                .find(|t| t.json["id"].as_str() == Some(id))
-            {
+            ("GET", ["ticket", id]) => match self.tickets.iter().find(|t| t.json["id"].as_str() == Some(id)) {
                 Some(t) => hal(200, &t.json),
                 None => problem(404, "Not Found", "Ticket not found"),
             },
@@ -541,48 +433,26 @@ impl State {
     }
 
     fn list_orders(&self, path: &str, query: &Query) -> HttpResponse {
-        let statuses: Option<Vec<String>> = query
-            .get("status")
-            .map(|s| s.split(',').map(|x| x.trim().to_string()).collect());
+        let statuses: Option<Vec<String>> = query.get("status").map(|s| s.split(',').map(|x| x.trim().to_string()).collect());
         let ack = query.get("acknowledgment");
         let since = query.get("since").map(|s| parse_date(&s));
         let until = query.get("until").map(|s| parse_date(&s));
         if matches!(since, Some(None)) || matches!(until, Some(None)) {
-            return problem(
-                400,
-                "Bad Request",
-                "since/until must be ISO 8601 date-times",
-            );
+            return problem(400, "Bad Request", "since/until must be ISO 8601 date-times");
         }
-        let created = |o: &Value| {
-            o.get("createdAt")
-                .and_then(Value::as_str)
-                .and_then(parse_date)
-        };
+        let created = |o: &Value| o.get("createdAt").and_then(Value::as_str).and_then(parse_date);
         let matching: Vec<Value> = self
             .orders
             .iter()
-            .filter(|o| {
-                statuses
-                    .as_ref()
-                    .is_none_or(|l| l.iter().any(|s| o["status"].as_str() == Some(s.as_str())))
-            })
+            .filter(|o| statuses.as_ref().is_none_or(|l| l.iter().any(|s| o["status"].as_str() == Some(s.as_str()))))
             .filter(|o| match ack.as_deref() {
                 Some("acknowledged") => is_acknowledged(o),
                 Some("unacknowledged") => !is_acknowledged(o),
                 _ => true,
             })
             // An order whose date cannot be read is not filtered out (the engine must see it to report it).
-            .filter(|o| {
-                since
-                    .flatten()
-                    .is_none_or(|s| created(o).is_none_or(|c| c >= s))
-            })
-            .filter(|o| {
-                until
-                    .flatten()
-                    .is_none_or(|u| created(o).is_none_or(|c| c <= u))
-            })
+            .filter(|o| since.flatten().is_none_or(|s| created(o).is_none_or(|c| c >= s)))
+            .filter(|o| until.flatten().is_none_or(|u| created(o).is_none_or(|c| c <= u)))
             .cloned()
             .collect();
         hal(200, &collection(path, query, "order", &matching, None))
@@ -594,68 +464,25 @@ impl State {
         let payload_id = query.get("payloadId");
         let state = query.get("state");
         if payload_id.is_some() && !kind.as_deref().is_some_and(|k| k.contains("order")) {
-            return problem(
-                400,
-                "Bad Request",
-                "payloadId requires an order ticket type",
-            );
+            return problem(400, "Bad Request", "payloadId requires an order ticket type");
         }
         let matching: Vec<Value> = self
             .tickets
             .iter()
             .map(|t| &t.json)
-            .filter(|t| {
-                batch
-                    .as_deref()
-                    .is_none_or(|b| t["batchId"].as_str() == Some(b))
-            })
-            .filter(|t| {
-                kind.as_deref()
-                    .is_none_or(|k| t["type"].as_str() == Some(k))
-            })
-            .filter(|t| {
-                payload_id.as_deref().is_none_or(|p| {
-                    t["payload"]["id"]
-                        .as_u64()
-                        .map(|i| i.to_string())
-                        .as_deref()
-                        == Some(p)
-                })
-            })
-            .filter(|t| {
-                state
-                    .as_deref()
-                    .is_none_or(|s| t["state"].as_str() == Some(s))
-            })
+            .filter(|t| batch.as_deref().is_none_or(|b| t["batchId"].as_str() == Some(b)))
+            .filter(|t| kind.as_deref().is_none_or(|k| t["type"].as_str() == Some(k)))
+            .filter(|t| payload_id.as_deref().is_none_or(|p| t["payload"]["id"].as_u64().map(|i| i.to_string()).as_deref() == Some(p)))
+            .filter(|t| state.as_deref().is_none_or(|s| t["state"].as_str() == Some(s)))
             .cloned()
             .collect();
-        let processing = matching
-            .iter()
-            .any(|t| matches!(t["state"].as_str(), Some("scheduled" | "running")));
-        hal(
-            200,
-            &collection(
-                path,
-                query,
-                "ticket",
-                &matching,
-                Some(("meta", json!({"processing": processing}))),
-            ),
-        )
+        let processing = matching.iter().any(|t| matches!(t["state"].as_str(), Some("scheduled" | "running")));
+        hal(200, &collection(path, query, "ticket", &matching, Some(("meta", json!({"processing": processing})))))
     }
 
     fn operation(&mut self, op: &str, body: Option<&Value>) -> HttpResponse {
-        const OPS: [&str; 9] = [
-            "acknowledge",
-            "unacknowledge",
-            "accept",
-            "refuse",
-            "ship",
-            "cancel",
-            "refund",
-            "deliver",
-            "upload-documents",
-        ];
+        const OPS: [&str; 9] =
+            ["acknowledge", "unacknowledge", "accept", "refuse", "ship", "cancel", "refund", "deliver", "upload-documents"];
         if !OPS.contains(&op) {
             return problem(404, "Not Found", "Unknown operation");
         }
@@ -669,12 +496,8 @@ impl State {
         let mut report = Vec::new();
         for entry in entries {
             let id = entry["id"].as_u64();
-            let Some(pos) =
-                id.and_then(|id| self.orders.iter().position(|o| order_id(o) == Some(id)))
-            else {
-                report.push(
-                    json!({"id": entry["id"], "state": "ignored", "message": "Order not found"}),
-                );
+            let Some(pos) = id.and_then(|id| self.orders.iter().position(|o| order_id(o) == Some(id))) else {
+                report.push(json!({"id": entry["id"], "state": "ignored", "message": "Order not found"}));
                 continue;
             };
             let mut state = "scheduled";
@@ -686,11 +509,7 @@ impl State {
                         errors.push(json!({"type": "acknowledge", "message": entry["message"], "occurredAt": now}));
                     }
                 } else {
-                    o["acknowledgedAt"] = if entry["acknowledgedAt"].is_string() {
-                        entry["acknowledgedAt"].clone()
-                    } else {
-                        json!(now)
-                    };
+                    o["acknowledgedAt"] = if entry["acknowledgedAt"].is_string() { entry["acknowledgedAt"].clone() } else { json!(now) };
                     o["storeReference"] = entry["storeReference"].clone();
                 }
             } else if op == "unacknowledge" {
@@ -701,10 +520,7 @@ impl State {
                     "carrier": entry["carrier"], "trackingNumber": entry["trackingNumber"], "trackingLink": entry["trackingLink"],
                     "returnInfo": entry.get("returnInfo").cloned().unwrap_or(Value::Null), "createdAt": now, "items": entry["items"],
                 });
-                self.shipments
-                    .entry(id.unwrap_or_default())
-                    .or_default()
-                    .push(shipment);
+                self.shipments.entry(id.unwrap_or_default()).or_default().push(shipment);
             }
             let o = &self.orders[pos];
             let n = self.tickets.len() + 1;
@@ -714,21 +530,14 @@ impl State {
                 "payload": {"id": o["id"], "reference": o["reference"], "channel": o["_embedded"]["channel"]["name"]},
                 "_links": {"self": {"href": format!("/v1/store/{}/ticket/t{n:08}", self.store_id)}},
             });
-            self.tickets.push(TicketRec {
-                json: ticket,
-                operation: op.to_string(),
-                entry: entry.clone(),
-            });
+            self.tickets.push(TicketRec { json: ticket, operation: op.to_string(), entry: entry.clone() });
         }
-        let mut answer = json!({"id": batch, "_links": {"ticket": {"href": format!("/v1/store/{}/ticket?batchId={batch}", self.store_id)}}});
+        let mut answer =
+            json!({"id": batch, "_links": {"ticket": {"href": format!("/v1/store/{}/ticket?batchId={batch}", self.store_id)}}});
         if !report.is_empty() {
             answer["report"] = json!(report);
         }
-        HttpResponse {
-            status: 202,
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            body: answer.to_string(),
-        }
+        HttpResponse { status: 202, headers: vec![("Content-Type".into(), "application/json".into())], body: answer.to_string() }
     }
 }
 
@@ -736,18 +545,9 @@ impl Http for FakeShoppingfeed {
     async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
         YieldOnce(false).await;
         let after_host = req.url.find("://").map(|i| i + 3).unwrap_or(0);
-        let path_and_query = req.url[after_host..]
-            .find('/')
-            .map(|i| &req.url[after_host + i..])
-            .unwrap_or("/")
-            .to_string();
-        let (path, query) = path_and_query
-            .split_once('?')
-            .unwrap_or((&path_and_query, ""));
-        let body = req
-            .body
-            .as_ref()
-            .and_then(|b| serde_json::from_slice::<Value>(b).ok());
+        let path_and_query = req.url[after_host..].find('/').map(|i| &req.url[after_host + i..]).unwrap_or("/").to_string();
+        let (path, query) = path_and_query.split_once('?').unwrap_or((&path_and_query, ""));
+        let body = req.body.as_ref().and_then(|b| serde_json::from_slice::<Value>(b).ok());
         let mut s = self.0.borrow_mut();
         let fault = s.take_fault(req.method, &path_and_query);
         s.log.push(LoggedRequest {
@@ -770,9 +570,7 @@ impl Http for FakeShoppingfeed {
         }
         let mut resp = s.route(&req, path, &Query::parse(query), body.as_ref());
         match fault {
-            Some(Fault::ProcessThenStatus(code)) => {
-                Ok(problem(code, "Internal Server Error", "Unexpected error"))
-            }
+            Some(Fault::ProcessThenStatus(code)) => Ok(problem(code, "Internal Server Error", "Unexpected error")),
             Some(Fault::ProcessThenDrop) => Err(TransportError("connection reset by peer".into())),
             Some(Fault::Truncated) => {
                 let mut cut = resp.body.len() / 2;

@@ -39,22 +39,12 @@ impl World {
     /// An empty world at 2026-05-04T10:00:00Z.
     pub fn new() -> World {
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 5, 4, 10, 0, 0).unwrap());
-        World {
-            api: FakeShoppingfeed::new(STORE_ID, TOKEN, clock.clone()),
-            store: MemoryStore::new(clock.clone()),
-            clock,
-        }
+        World { api: FakeShoppingfeed::new(STORE_ID, TOKEN, clock.clone()), store: MemoryStore::new(clock.clone()), clock }
     }
 
     /// The configuration the tests start from.
     pub fn config(&self) -> EngineConfig {
-        EngineConfig {
-            api_url: API_URL.into(),
-            token: TOKEN.into(),
-            store_id: STORE_ID,
-            owner: "shop-a".into(),
-            ..EngineConfig::default()
-        }
+        EngineConfig { api_url: API_URL.into(), token: TOKEN.into(), store_id: STORE_ID, owner: "shop-a".into(), ..EngineConfig::default() }
     }
 
     /// An engine with the default test configuration.
@@ -66,21 +56,12 @@ impl World {
     pub fn engine_with(&self, tweak: impl FnOnce(&mut EngineConfig)) -> TestEngine {
         let mut config = self.config();
         tweak(&mut config);
-        Engine::new(
-            config,
-            self.api.clone(),
-            self.store.clone(),
-            self.clock.clone(),
-        )
-        .unwrap_or_else(|e| panic!("engine: {e}"))
+        Engine::new(config, self.api.clone(), self.store.clone(), self.clock.clone()).unwrap_or_else(|e| panic!("engine: {e}"))
     }
 
     /// An ordinary order created 20 hours ago.
     pub fn order(&self, id: u64) -> Value {
-        order_json(
-            id,
-            shoppingfeed_orders::sync::Clock::now(&self.clock) - Duration::hours(20),
-        )
+        order_json(id, shoppingfeed_orders::sync::Clock::now(&self.clock) - Duration::hours(20))
     }
 
     /// Adds `n` ordinary unacknowledged orders; returns their ids.
@@ -103,10 +84,7 @@ pub fn item_ids(id: u64) -> [u64; 2] {
 pub fn order_json(id: u64, created: DateTime<Utc>) -> Value {
     // Paris time, as in the fixtures.
     let paris = chrono::FixedOffset::east_opt(2 * 3600).unwrap();
-    let ts = |t: DateTime<Utc>| {
-        t.with_timezone(&paris)
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
-    };
+    let ts = |t: DateTime<Utc>| t.with_timezone(&paris).to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
     let [a, b] = item_ids(id);
     let address = json!({
         "firstName": "John", "lastName": "Dow", "company": "202 ecommerce", "street": "10 rue Vivienne", "street2": "",

@@ -4,9 +4,7 @@ use super::clock::ManualClock;
 use chrono::{DateTime, Duration, Utc};
 use shoppingfeed_orders::mapping::OrderDraft;
 use shoppingfeed_orders::order::OrderStatus;
-use shoppingfeed_orders::sync::{
-    Clock, CreateOutcome, ImportRecord, OperationQuery, OperationRecord, Store, StoreError,
-};
+use shoppingfeed_orders::sync::{Clock, CreateOutcome, ImportRecord, OperationQuery, OperationRecord, Store, StoreError};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -55,22 +53,13 @@ pub struct MemoryStore {
 impl MemoryStore {
     /// An empty store; the lock expires by `clock`.
     pub fn new(clock: ManualClock) -> Self {
-        MemoryStore {
-            inner: Rc::new(RefCell::new(Inner::default())),
-            clock,
-        }
+        MemoryStore { inner: Rc::new(RefCell::new(Inner::default())), clock }
     }
 
     /// `create_order` refuses drafts with this SKU, with `message` (None: a message naming the SKU).
     pub fn reject_sku(&self, sku: &str, message: Option<&str>) {
-        let msg = message.map_or_else(
-            || format!("Product reference `{sku}` does not match a product in the shop"),
-            str::to_string,
-        );
-        self.inner
-            .borrow_mut()
-            .rejected_skus
-            .insert(sku.to_string(), msg);
+        let msg = message.map_or_else(|| format!("Product reference `{sku}` does not match a product in the shop"), str::to_string);
+        self.inner.borrow_mut().rejected_skus.insert(sku.to_string(), msg);
     }
 
     /// `create_order` fails with a `StoreError` for this Shoppingfeed id.
@@ -133,10 +122,7 @@ impl Store for MemoryStore {
             Some((holder, expires)) => holder == owner || *expires <= now,
         };
         if free {
-            s.lock = Some((
-                owner.to_string(),
-                now + Duration::milliseconds(i64::try_from(ttl_ms).unwrap_or(i64::MAX)),
-            ));
+            s.lock = Some((owner.to_string(), now + Duration::milliseconds(i64::try_from(ttl_ms).unwrap_or(i64::MAX))));
         }
         Ok(free)
     }
@@ -151,45 +137,25 @@ impl Store for MemoryStore {
 
     async fn load_imports(&self, ids: &[u64]) -> Result<Vec<ImportRecord>, StoreError> {
         let s = self.inner.borrow();
-        Ok(ids
-            .iter()
-            .filter_map(|id| s.imports.get(id).cloned())
-            .collect())
+        Ok(ids.iter().filter_map(|id| s.imports.get(id).cloned()).collect())
     }
 
     async fn create_order(&self, draft: &OrderDraft) -> Result<CreateOutcome, StoreError> {
         let mut s = self.inner.borrow_mut();
         s.create_calls += 1;
         if s.failing_ids.contains(&draft.shoppingfeed_id) {
-            return Err(StoreError(format!(
-                "database unavailable while creating order {}",
-                draft.shoppingfeed_id
-            )));
+            return Err(StoreError(format!("database unavailable while creating order {}", draft.shoppingfeed_id)));
         }
         if let Some(existing) = s.orders.get(&draft.shoppingfeed_id) {
-            return Ok(CreateOutcome::Created {
-                shop_order_id: existing.shop_order_id.clone(),
-                existed: true,
-            });
+            return Ok(CreateOutcome::Created { shop_order_id: existing.shop_order_id.clone(), existed: true });
         }
         if let Some(message) = draft.lines.iter().find_map(|l| s.rejected_skus.get(&l.sku)) {
-            return Ok(CreateOutcome::Rejected {
-                message: message.clone(),
-            });
+            return Ok(CreateOutcome::Rejected { message: message.clone() });
         }
         s.creations += 1;
         let shop_order_id = format!("SHOP-{:06}", s.creations);
-        s.orders.insert(
-            draft.shoppingfeed_id,
-            ShopOrder {
-                shop_order_id: shop_order_id.clone(),
-                draft: draft.clone(),
-            },
-        );
-        Ok(CreateOutcome::Created {
-            shop_order_id,
-            existed: false,
-        })
+        s.orders.insert(draft.shoppingfeed_id, ShopOrder { shop_order_id: shop_order_id.clone(), draft: draft.clone() });
+        Ok(CreateOutcome::Created { shop_order_id, existed: false })
     }
 
     async fn save_imports(&self, records: &[ImportRecord]) -> Result<(), StoreError> {
@@ -217,20 +183,12 @@ impl Store for MemoryStore {
         Ok(s.operations
             .values()
             .filter(|o| query.states.is_empty() || query.states.contains(&o.state))
-            .filter(|o| {
-                query
-                    .shoppingfeed_id
-                    .is_none_or(|id| id == o.shoppingfeed_id)
-            })
+            .filter(|o| query.shoppingfeed_id.is_none_or(|id| id == o.shoppingfeed_id))
             .cloned()
             .collect())
     }
 
-    async fn marketplace_status_changed(
-        &self,
-        record: &ImportRecord,
-        previous: &OrderStatus,
-    ) -> Result<(), StoreError> {
+    async fn marketplace_status_changed(&self, record: &ImportRecord, previous: &OrderStatus) -> Result<(), StoreError> {
         self.inner.borrow_mut().status_changes.push(StatusChange {
             id: record.shoppingfeed_id,
             status: record.order.status.clone(),

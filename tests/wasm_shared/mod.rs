@@ -186,7 +186,10 @@ async fn wrong_token_rejects_with_a_coded_error_and_a_report() {
 
 #[wasm_bindgen_test]
 fn config_and_argument_errors_are_coded() {
-    let bad = SyncEngine::new(obj(&[("apiUrl", "ftp://x".into()), ("token", "t".into()), ("storeId", JsValue::from_f64(1.0))]), obj(&[("store", new_store())]));
+    let bad = SyncEngine::new(
+        obj(&[("apiUrl", "ftp://x".into()), ("token", "t".into()), ("storeId", JsValue::from_f64(1.0))]),
+        obj(&[("store", new_store())]),
+    );
     let err = bad.err().unwrap();
     assert_error(&err, "ConfigError", "Config");
     assert_eq!(text(&err, "field"), "apiUrl");
@@ -216,13 +219,20 @@ fn lifecycle_validation_and_deadline_helpers() {
     assert!(allowed.contains(&"ship".to_string()) && allowed.contains(&"cancel".to_string()));
     assert!(!allowed.contains(&"accept".to_string()));
 
-    let ok = validate_shipment(obj(&[("carrier", " UPS ".into()), ("trackingNumber", "1Z999AA10123456784".into())]), JsValue::UNDEFINED).unwrap();
+    let ok = validate_shipment(obj(&[("carrier", " UPS ".into()), ("trackingNumber", "1Z999AA10123456784".into())]), JsValue::UNDEFINED)
+        .unwrap();
     assert_eq!(text(&ok, "carrier"), "UPS");
-    let placeholder = validate_shipment(obj(&[("carrier", "UPS".into()), ("trackingNumber", "TBD".into())]), JsValue::UNDEFINED).unwrap_err();
+    let placeholder =
+        validate_shipment(obj(&[("carrier", "UPS".into()), ("trackingNumber", "TBD".into())]), JsValue::UNDEFINED).unwrap_err();
     assert_error(&placeholder, "ShipmentError", "TrackingNumberPlaceholder");
     assert_eq!(text(&placeholder, "field"), "trackingNumber");
 
-    let d = deadline_status(Some("2026-01-10T00:00:00+00:00".into()), Some("2026-01-01T00:00:00+00:00".into()), "2026-01-09T00:00:00+00:00".into()).unwrap();
+    let d = deadline_status(
+        Some("2026-01-10T00:00:00+00:00".into()),
+        Some("2026-01-01T00:00:00+00:00".into()),
+        "2026-01-09T00:00:00+00:00".into(),
+    )
+    .unwrap();
     assert_eq!(text(&d, "state"), "at_risk");
     let late = deadline_status(Some("2026-01-10T00:00:00+00:00".into()), None, "2026-01-11T00:00:00+00:00".into()).unwrap();
     assert_eq!(text(&late, "state"), "overdue");
