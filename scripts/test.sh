@@ -8,7 +8,8 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "native Rust tests (cargo test)"
 cargo test --locked
-step "clippy, native and wasm32 (-D warnings)"
+step "rustfmt, clippy native and wasm32 (-D warnings)"
+cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown --lib --tests -- -D warnings
 step "the core stays pure: no wasm/JS imports outside src/wasm"

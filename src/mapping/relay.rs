@@ -33,7 +33,7 @@ pub fn relay_point(order: &Order) -> Option<RelayPoint> {
         return Some(p);
     }
     let channel = order.channel_name().to_ascii_lowercase();
-    let carrier = order.shipment.carrier.to_lowercase();
+    let carrier = order.shipment.carrier.to_ascii_lowercase();
     let relay_carrier = RELAY_WORDS.iter().any(|w| carrier.contains(w));
     // `other` also holds door codes: only trusted as a relay id where the channel or carrier says relay.
     if (channel.starts_with("cdiscount") || relay_carrier) && !addr.other.trim().is_empty() {

@@ -116,7 +116,7 @@ const PLACEHOLDERS: &[&str] = &[
 
 /// Whether a tracking number is a placeholder rather than something a carrier issued.
 pub fn is_placeholder_tracking(value: &str) -> bool {
-    let v = value.trim().to_lowercase();
+    let v = value.trim().to_ascii_lowercase();
     if v.is_empty() || PLACEHOLDERS.contains(&v.as_str()) {
         return true;
     }

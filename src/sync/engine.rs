@@ -1040,7 +1040,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             if let Some(dup) =
                 existing.iter().find(|o| o.operation() == op && !matches!(o.state, OperationState::Failed | OperationState::Canceled))
             {
-                return Err(SyncError::Duplicate { id, operation: op.to_string(), state: format!("{:?}", dup.state).to_lowercase() });
+                return Err(SyncError::Duplicate { id, operation: op.to_string(), state: format!("{:?}", dup.state).to_ascii_lowercase() });
             }
         }
         let record = self.operation_record(id, &facts.reference, payload, &existing);
