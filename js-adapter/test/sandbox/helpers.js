@@ -74,9 +74,9 @@ export async function firstOrder(/** @type {Awaited<ReturnType<typeof boot>>} */
   return o;
 }
 
-/** Creates an order on a marketplace and imports it at once. */
+/** Creates an order on a marketplace and imports it at once (store-fulfilled unless the spec says otherwise). */
 export async function marketOrder(/** @type {Awaited<ReturnType<typeof boot>>} */ t, /** @type {Record<string, unknown>} */ spec) {
-  const created = t.s.control.createOrders([spec], { importNow: true });
+  const created = t.s.control.createOrders([{ fulfilled: false, ...spec }], { importNow: true });
   const view = created.orders[0];
   if (!view.orderId) throw new Error(`order not imported: ${JSON.stringify(view)}`);
   const r = await t.get(`order/${view.orderId}`);
