@@ -33,7 +33,7 @@
  */
 
 /** @type {readonly Channel[]} */
-export const CHANNELS = Object.freeze([
+export const CHANNELS = Object.freeze(/** @type {Channel[]} */ ([
   {
     id: 66, key: 'amazon', name: 'Amazon', type: 'marketplace', segment: 'generalist',
     countries: ['FR', 'DE', 'ES', 'IT', 'GB'],
@@ -88,7 +88,7 @@ export const CHANNELS = Object.freeze([
     shipByHours: 72, latestShipDateFormat: 'iso',
     fulfilledShare: 0, relayShare: 0.15, b2bShare: 0.05, deliveryDays: 3, weight: 10,
   },
-].map((c) => Object.freeze(c)));
+]).map((c) => Object.freeze(c)));
 
 /** @type {Map<number, Channel>} */
 const byId = new Map(CHANNELS.map((c) => [c.id, c]));

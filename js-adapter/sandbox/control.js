@@ -180,6 +180,7 @@ export class Control {
    * The marketplace side: one order (by `orderId`, or `channelId` + `reference`), or every order with
    * marketplace activity and every order not imported yet.
    * @param {Record<string, any>} q
+   * @returns {Record<string, any>} one view, or `{total, orders}`
    */
   marketplace(q = {}) {
     const sb = this.sb;
@@ -345,8 +346,13 @@ export class Control {
     return [s];
   }
 
-  /** @private */
-  pendingView(/** @type {PendingOrder} */ p) {
+  /**
+   * A marketplace order: its marketplace view once imported, else where it stands on the marketplace.
+   * @private
+   * @param {PendingOrder} p
+   * @returns {Record<string, any>}
+   */
+  pendingView(p) {
     const sb = this.sb;
     if (p.state === 'imported') return sb.marketplaceView(p.rec);
     const channel = /** @type {import('./channels.js').Channel} */ (findChannel(p.rec.channelId));

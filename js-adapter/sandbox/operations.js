@@ -220,6 +220,7 @@ const sum = (/** @type {Iterable<number>} */ xs) => {
  * The marketplace's answer to one operation, applied at sandbox time `at`.
  * @param {Sandbox} sb
  * @param {Ticket} ticket
+ * @param {number} at
  * @returns {Outcome}
  */
 function applyOperation(sb, ticket, at) {

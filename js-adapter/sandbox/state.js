@@ -126,29 +126,41 @@ export class Sandbox {
     this.requestSeq = 0;
     /** @type {Fault[]} */
     this.faults = [];
-    this.init();
-  }
-
-  /** (Re)builds the world from the options: same seed, same orders. */
-  init() {
     /** @type {Map<number, Store>} */
     this.stores = new Map();
     /** @type {Map<number, OrderRecord>} */
     this.ordersById = new Map();
-    /** @type {Map<string, PendingOrder>} keyed `channelId:reference` */
+    /** @type {Map<string, PendingOrder>} keyed `storeId:channelId:reference` */
     this.pendingByRef = new Map();
-    this.nextOrderId = ORDER_ID_BASE + (this.seed % 10_000_000);
-    this.idRng = new Rng(hash32(this.seed, 'runtime-ids'));
+    this.nextOrderId = 0;
+    this.idRng = new Rng(0);
     this.specSeq = 0;
     this.shipmentSeq = 1;
     this.documentSeq = 1;
     /** @type {{at: number, seq: number, fn: (at: number) => void}[]} */
     this.heap = [];
     this.eventSeq = 0;
+    this.nextTick = 0;
+    /** @type {Map<string, {tokens: number, at: number}>} rate-limit buckets */
+    this.buckets = new Map();
+    this.init();
+  }
+
+  /** (Re)builds the world from the options: same seed, same orders. */
+  init() {
+    this.stores = new Map();
+    this.ordersById = new Map();
+    this.pendingByRef = new Map();
+    this.nextOrderId = ORDER_ID_BASE + (this.seed % 10_000_000);
+    this.idRng = new Rng(hash32(this.seed, 'runtime-ids'));
+    this.specSeq = 0;
+    this.shipmentSeq = 1;
+    this.documentSeq = 1;
+    this.heap = [];
+    this.eventSeq = 0;
     this.nextTick = Math.floor(this.clock.now() / IMPORT_EVERY) * IMPORT_EVERY + IMPORT_EVERY;
     this.requestLog.length = 0;
     this.faults.length = 0;
-    /** @type {Map<string, {tokens: number, at: number}>} */
     this.buckets = new Map();
 
     const storeOpts = this.options.stores;

@@ -10,8 +10,13 @@ before(async () => {
 });
 after(() => t.s.close());
 
-/** Calls a control endpoint over HTTP, without any token. */
-async function ctl(/** @type {string} */ method, /** @type {string} */ path, /** @type {unknown} */ body) {
+/**
+ * Calls a control endpoint over HTTP, without any token.
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body]
+ */
+async function ctl(method, path, body) {
   const r = await fetch(`${t.s.url}/_sandbox${path}`, {
     method,
     headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
