@@ -43,6 +43,8 @@ export function detailsOf(rec) {
     });
     const productAmount = round2(d.items.reduce((sum, it) => sum + it.price * it.quantity, 0));
     d.payment = { ...d.payment, productAmount, totalAmount: round2(productAmount + d.payment.shippingAmount) };
+    // A generated voucher belongs to generated items; explicit items come without one.
+    if (d.additionalFields && 'seller_voucher' in d.additionalFields) d.additionalFields = { ...d.additionalFields, seller_voucher: '0' };
   }
   if (spec.payment) {
     d.payment = { ...d.payment, ...spec.payment };
