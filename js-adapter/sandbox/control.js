@@ -135,14 +135,19 @@ export class Control {
     const checked = list.map((s, i) => validateSpec(s, `orders[${i}]`));
     const store = this.stores(opts.storeId)[0];
     const now = sb.clock.now();
-    /** @type {PendingOrder[]} */
-    const created = [];
     const total = checked.reduce((n, s) => n + (s.count ?? 1), 0);
     if (total > 10_000) throw invalid('orders', 'at most 10000 orders per call');
+    /** @type {PendingOrder[]} */
+    const created = [];
+    /** @type {PendingOrder[]} */
+    const immediate = [];
     for (const spec of checked) {
-      for (let i = 0; i < (spec.count ?? 1); i++) created.push(sb.addMarketplaceOrder(store, spec, now, 'orders'));
+      for (let i = 0; i < (spec.count ?? 1); i++) {
+        const p = sb.addMarketplaceOrder(store, spec, now, 'orders');
+        created.push(p);
+        if (opts.importNow || spec.importNow) immediate.push(p);
+      }
     }
-    const immediate = created.filter((p, i) => opts.importNow || checked[indexOfSpec(checked, i)]?.importNow);
     if (immediate.length > 0) sb.importPendingNow(store, immediate, now);
     return { orders: created.map((p) => this.pendingView(p)) };
   }
@@ -368,17 +373,6 @@ export class Control {
       nextImportAt: formatIso(sb.nextTick),
     };
   }
-}
-
-/** Index of the spec that produced the i-th created order (specs may carry `count`). */
-function indexOfSpec(/** @type {Record<string, any>[]} */ specs, /** @type {number} */ i) {
-  let n = i;
-  for (let k = 0; k < specs.length; k++) {
-    const c = specs[k].count ?? 1;
-    if (n < c) return k;
-    n -= c;
-  }
-  return specs.length - 1;
 }
 
 /**

@@ -314,7 +314,7 @@ export function generateDetails(rec, channel) {
   if (rec.has(FLAG_NAME_IN_LASTNAME)) buyer = { ...buyer, firstName: '', lastName: `${rec.firstName} ${rec.lastName}` };
   const billingAddress = buyer;
   let shippingAddress = buyer;
-  if (relay) shippingAddress = relayAddress(r, rec, channel, buyer);
+  if (relay) shippingAddress = relayAddress(r, channel, buyer);
   else if (r.chance(0.15)) shippingAddress = { ...buyer, street: r.pick(PEOPLE[rec.country].streets), street2: r.pick(['c/o Reception', 'Bureau 4', '']) };
 
   const vatId = b2b ? country.vatId(r) : '';
@@ -423,7 +423,7 @@ function buyerEmail(/** @type {Rng} */ r, /** @type {Channel} */ channel) {
 }
 
 /** Pickup-point delivery, each channel with its own encoding of the point id (§6.7). */
-function relayAddress(/** @type {Rng} */ r, /** @type {OrderRecord} */ rec, /** @type {Channel} */ channel, /** @type {Record<string, any>} */ buyer) {
+function relayAddress(/** @type {Rng} */ r, /** @type {Channel} */ channel, /** @type {Record<string, any>} */ buyer) {
   const shop = r.pick(RELAY_SHOPS);
   const code = r.chars(6);
   const [postalCode, city] = r.pick(PEOPLE.FR.cities);

@@ -113,7 +113,7 @@ async function handle(sb, handleControl, req, res) {
   if (fault && fault.kind === 'rate-limit') {
     entry.status = 429;
     log();
-    send(res, problem(429, 'Too many requests', {}, { 'X-RateLimit-Wait': String(fault.waitSeconds) }));
+    send(res, problem(429, 'Too many requests', {}, { 'X-RateLimit-Wait': fault.waitSeconds.toFixed(3) }));
     return;
   }
   if (fault && fault.kind === 'server-error' && !fault.afterProcessing) {

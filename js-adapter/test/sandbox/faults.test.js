@@ -25,7 +25,7 @@ describe('injected faults for the next N requests', () => {
     for (let i = 0; i < 2; i++) {
       const r = await me();
       assert.equal(r.status, 429);
-      assert.equal(r.headers.get('x-ratelimit-wait'), '0.25');
+      assert.equal(r.headers.get('x-ratelimit-wait'), '0.250');
       assert.equal(r.headers.get('content-type'), 'application/problem+json');
       assert.equal((await r.json()).status, 429);
     }
