@@ -1178,3 +1178,14 @@ fn ack_status_serializes_lowercase() {
     assert_eq!(serde_json::to_value(AckStatus::Error).unwrap(), json!("error"));
     assert_eq!(Acknowledgment::Unacknowledged, serde_json::from_value(json!("unacknowledged")).unwrap());
 }
+
+#[test]
+fn failed_ticket_reason_from_errors_list_and_none_on_success() {
+    let failed = json!({"id": "t1", "batchId": "b1", "state": "failed", "payload": {"id": 7, "reference": "R7"},
+        "errors": [{"code": "tracking_url_required", "message": "CDiscount requires a tracking URL"}]});
+    let t = shoppingfeed_orders::api::ticket::ticket_from_value(&failed);
+    assert_eq!(t.message.as_deref(), Some("CDiscount requires a tracking URL"));
+    assert_eq!(t.order_id, Some(7));
+    let ok = json!({"id": "t2", "state": "succeed", "payload": {"id": 8, "reason": "buyer asked"}});
+    assert_eq!(shoppingfeed_orders::api::ticket::ticket_from_value(&ok).message, None);
+}

@@ -49,10 +49,14 @@ export function formatIso(/** @type {number} */ ms) {
   return `${date}T${time}+${p2(off / 60)}:00`;
 }
 
-/** The non-ISO form some channels use for `latestShipDate`: `2024-08-29 21:59:59` (Paris local). */
+/**
+ * The non-ISO form Amazon orders carry for `latestShipDate`: `2024-08-29 21:59:59`, in UTC. Amazon gives
+ * ship-by dates in UTC and the fixture's 21:59:59 is end of day in Paris (23:59:59 CEST) written in UTC,
+ * so the offset was dropped, not the time zone changed.
+ */
 export function formatSpaced(/** @type {number} */ ms) {
-  const { date, time } = parisParts(ms);
-  return `${date} ${time}`;
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
 }
 
 /** @type {Record<string, number>} minutes east of UTC */

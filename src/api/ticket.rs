@@ -89,8 +89,16 @@ pub fn ticket_from_value(v: &Value) -> Ticket {
     let p = |k: &str| payload.and_then(|p| p.get(k));
     let state = TicketState::parse(v.get("state").and_then(Value::as_str).unwrap_or(""));
     // A reason on a successful accept or cancel is not failure text.
+    // Failure text may sit in `errors[].message` or in a message-like field, on the ticket or its payload.
+    let from_errors = |x: Option<&Value>| {
+        x.and_then(Value::as_array).and_then(|list| list.iter().find_map(|e| text(e.get("message")).or_else(|| text(Some(e)))))
+    };
     let message = matches!(state, TicketState::Failed | TicketState::Canceled)
-        .then(|| ["message", "error", "reason", "detail"].iter().find_map(|k| text(v.get(*k)).or_else(|| text(p(k)))))
+        .then(|| {
+            from_errors(v.get("errors"))
+                .or_else(|| from_errors(p("errors")))
+                .or_else(|| ["message", "error", "reason", "detail"].iter().find_map(|k| text(v.get(*k)).or_else(|| text(p(k)))))
+        })
         .flatten()
         .map(|m| clip(&m));
     Ticket {
