@@ -38,7 +38,7 @@ lint:
 
 ## demo: sandbox + engine + an in-memory store, the whole circuit, then a summary
 demo: build
-	node js-adapter/demo/demo.js
+	node js-adapter/bin/shoppingfeed-orders.js demo $(if $(DB),--db $(DB))
 
 ## bench: printed figures (no timed tests)
 bench: build

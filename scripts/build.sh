@@ -11,8 +11,9 @@ rm -rf pkg
 for target in nodejs web; do
   wasm-bindgen --remove-name-section --remove-producers-section --target "$target" --out-dir "pkg/$target" "$wasm"
 done
-# pkg/nodejs is CommonJS; tell Node so even inside an ESM package.
+# pkg/nodejs is CommonJS; tell Node so even inside an ESM package. The npm package carries its own copy.
 echo '{"type":"commonjs"}' > pkg/nodejs/package.json
+rm -rf js-adapter/wasm && cp -r pkg/nodejs js-adapter/wasm
 raw=$(stat -c %s pkg/web/shoppingfeed_orders_bg.wasm)
 gz=$(gzip -9c pkg/web/shoppingfeed_orders_bg.wasm | wc -c)
 js=$(gzip -9c pkg/web/shoppingfeed_orders.js | wc -c)

@@ -22,7 +22,9 @@ if ! command -v chromium >/dev/null || [ ! -x /usr/bin/chromedriver ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
-if [ -f js-adapter/package-lock.json ] && [ ! -d js-adapter/node_modules ]; then
+# npm packages (better-sqlite3 builds from source here: ~1 min once); again whenever the lock changes.
+if [ js-adapter/package-lock.json -nt js-adapter/node_modules/.package-lock.json ]; then
+  echo "setup: npm ci in js-adapter"
   (cd js-adapter && npm ci --no-audit --no-fund --loglevel=error)
 fi
 echo "setup: ready in $(( $(date +%s) - t0 )) s (wasm-bindgen $want, $(chromium --version 2>/dev/null | head -1))"

@@ -16,6 +16,8 @@ step "the core stays pure: no wasm/JS imports outside src/wasm"
 if grep -rlE 'wasm_bindgen|js_sys|web_sys|gloo' src --exclude-dir=wasm; then echo "found above"; exit 1; fi
 echo "ok"
 scripts/test-wasm.sh
-step "JS suites (node:test): built packages, sandbox"
+step "TypeScript declarations (tsc --noEmit --strict)"
+(cd js-adapter && npx tsc -p tsconfig.json) && echo ok
+step "JS suites (node:test): built packages, sandbox, stores, CLI"
 node --test js-adapter/test/
 printf '\nall test layers passed in %d s\n' "$(( $(date +%s) - t0 ))"

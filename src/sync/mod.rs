@@ -6,8 +6,10 @@ pub mod engine;
 pub mod error;
 pub mod host;
 pub mod journal;
+pub mod view;
 
 pub use engine::{CycleFailure, CycleReport, Engine, EngineConfig, LogRecord, ReportIssue, discover_stores};
 pub use error::SyncError;
 pub use host::{Clock, Http, Store, StoreError, TransportError};
 pub use journal::{CreateOutcome, ImportRecord, ImportState, OperationQuery, OperationRecord, OperationState, OrderSnapshot};
+pub use view::{OperationView, OrderView, ShipmentView, order_view};

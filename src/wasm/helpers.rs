@@ -3,12 +3,22 @@
 use super::convert::{from_js, to_js};
 use super::error::{mapping_error, order_error, shipment_error};
 use crate::mapping::{MappingOptions, to_draft};
+use crate::order::lenient::parse_timestamp;
 use crate::order::shipment::{OrderedLine, validate};
 use crate::order::{ChannelSupport, OrderStatus, ShipRequest, allowances, deadline, parse_order, parse_order_value};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
+
+/// `now` given as milliseconds or an ISO string; the current time otherwise.
+fn now_from(now: &JsValue) -> DateTime<Utc> {
+    let ms = now
+        .as_f64()
+        .or_else(|| now.as_string().and_then(|s| parse_timestamp(&s)).map(|t| t.timestamp_millis() as f64))
+        .unwrap_or_else(js_sys::Date::now);
+    DateTime::<Utc>::from_timestamp_millis(ms as i64).unwrap_or_default()
+}
 
 fn order_from(input: JsValue) -> Result<crate::order::Order, JsValue> {
     match input.as_string() {
@@ -72,12 +82,7 @@ pub fn validate_shipment(shipment: JsValue, context: JsValue) -> Result<JsValue,
 /// `now` defaults to the current time (milliseconds or an ISO string).
 #[wasm_bindgen(js_name = deadlineStatus)]
 pub fn deadline_status(latest_ship_date: Option<String>, created_at: Option<String>, now: JsValue) -> Result<JsValue, JsValue> {
-    use crate::order::lenient::parse_timestamp;
-    let now_ms = now
-        .as_f64()
-        .or_else(|| now.as_string().and_then(|s| parse_timestamp(&s)).map(|t| t.timestamp_millis() as f64))
-        .unwrap_or_else(js_sys::Date::now);
-    let now = DateTime::<Utc>::from_timestamp_millis(now_ms as i64).unwrap_or_default();
+    let now = now_from(&now);
     let due = latest_ship_date.as_deref().and_then(parse_timestamp);
     let created = created_at.as_deref().and_then(parse_timestamp);
     to_js(&deadline(due.as_ref(), created.as_ref(), now))
@@ -87,6 +92,17 @@ pub fn deadline_status(latest_ship_date: Option<String>, created_at: Option<Stri
 #[wasm_bindgen(js_name = channelSupport)]
 pub fn channel_support(channel: &str) -> Result<JsValue, JsValue> {
     to_js(&ChannelSupport::for_channel(channel))
+}
+
+/// One order as the CLI and the dashboard show it: `orderView(record, operations, now?)` with a
+/// journal entry and its operation records (as the store keeps them).
+#[wasm_bindgen(js_name = orderView)]
+pub fn order_view_js(record: JsValue, operations: JsValue, now: JsValue) -> Result<JsValue, JsValue> {
+    let record: crate::sync::ImportRecord = from_js(record, "record")?;
+    let ops: Vec<crate::sync::OperationRecord> =
+        if operations.is_undefined() || operations.is_null() { Vec::new() } else { from_js(operations, "operations")? };
+    let now = now_from(&now);
+    to_js(&crate::sync::order_view(&record, &ops, now))
 }
 
 /// The engine's version.

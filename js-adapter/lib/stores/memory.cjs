@@ -1,6 +1,7 @@
 // @ts-check
-// MemoryStore: the store interface kept in Maps. For tests, demos and as the reference a shop reads
-// to write its own store; nothing survives the process.
+'use strict';
+// MemoryStore: the store interface kept in Maps. For tests and demos, and the reference a shop reads to
+// write its own store (see index.d.ts, `OrderStore`); nothing survives the process.
 
 /**
  * @typedef {object} ShopOrder
@@ -9,18 +10,21 @@
  * @property {any} draft            what the engine asked to create
  */
 
-export class MemoryStore {
-  constructor() {
+class MemoryStore {
+  /** @param {{ unknownSkus?: Iterable<string> }} [options] */
+  constructor(options = {}) {
     /** @type {Map<number, any>} journal entries by Shoppingfeed id */
     this.imports = new Map();
     /** @type {Map<string, any>} operation records by id */
     this.ops = new Map();
     /** @type {Map<number, ShopOrder>} shop orders by Shoppingfeed id */
     this.orders = new Map();
+    /** @type {any[]} */
+    this.events = [];
     /** @type {{owner: string, until: number} | null} */
     this.lock = null;
-    /** @type {Set<string>} SKUs the shop does not sell (to rehearse error acknowledgements) */
-    this.unknownSkus = new Set();
+    /** SKUs the shop does not sell (to rehearse error acknowledgements). */
+    this.unknownSkus = new Set(options.unknownSkus ?? []);
   }
 
   /** @param {string} owner @param {number} ttlMs */
@@ -78,4 +82,29 @@ export class MemoryStore {
     const order = this.orders.get(record.shoppingfeedId);
     if (order && ['cancelled', 'refused', 'refunded'].includes(record.order.status)) order.status = 'cancelled';
   }
+
+  /**
+   * Journal entries with their operations, newest first.
+   * @param {{ limit?: number, offset?: number, status?: string, channel?: string }} [filter]
+   */
+  async listOrders(filter = {}) {
+    let list = [...this.imports.values()];
+    if (filter.status) list = list.filter((r) => r.order.status === filter.status);
+    if (filter.channel) list = list.filter((r) => r.channel.name.toLowerCase() === String(filter.channel).toLowerCase());
+    list.sort((a, b) => String(b.order.createdAt ?? '').localeCompare(String(a.order.createdAt ?? '')) || b.shoppingfeedId - a.shoppingfeedId);
+    const offset = filter.offset ?? 0;
+    const page = list.slice(offset, offset + (filter.limit ?? 100));
+    const items = page.map((record) => ({
+      record: structuredClone(record),
+      operations: [...this.ops.values()].filter((o) => o.shoppingfeedId === record.shoppingfeedId).map((o) => structuredClone(o)),
+    }));
+    return { total: list.length, items };
+  }
+
+  /** @param {any} event */
+  async recordEvent(event) {
+    this.events.push(event);
+  }
 }
+
+module.exports = { MemoryStore };

@@ -1,0 +1,82 @@
+// @ts-check
+// `shoppingfeed-orders orders`: the stored orders and their sync state (no API call, no token needed).
+import { GLOBAL_USAGE, UsageError, describe, openStore, parse, pkg, settings } from '../common.js';
+
+const USAGE = `usage: shoppingfeed-orders orders [--json] [--status S] [--channel NAME] [--needs-attention] [--limit N]
+
+${GLOBAL_USAGE}
+
+--json prints an array: [{"id","reference","channel","status","storeReference","acknowledged","shipment",...}]
+`;
+
+/** @param {any} v */
+function row(v) {
+  return {
+    id: v.id,
+    reference: v.reference,
+    channel: v.channel.name,
+    channelId: v.channel.id,
+    status: v.status,
+    state: v.state,
+    storeReference: v.storeReference,
+    acknowledged: v.acknowledged,
+    shipment: v.shipment,
+    latestShipDate: v.latestShipDate,
+    deadline: v.deadline.state,
+    lastError: v.lastError,
+    needsAttention: v.needsAttention,
+  };
+}
+
+/** @type {import('../shoppingfeed-orders.js').Command} */
+export default {
+  summary: 'list the stored orders and their sync state',
+  usage: USAGE,
+  async run(args) {
+    try {
+      const { values, positionals } = parse(args, {
+        status: { type: 'string' },
+        channel: { type: 'string' },
+        'needs-attention': { type: 'boolean' },
+        limit: { type: 'string' },
+      });
+      if (values.help) {
+        process.stdout.write(USAGE);
+        return 0;
+      }
+      if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+      const limit = values.limit === undefined ? 100_000 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
+      const s = settings(values);
+      const store = openStore(s.db);
+      try {
+        const { items } = await store.listOrders({ limit, status: values.status, channel: values.channel });
+        let views = items.map((/** @type {any} */ i) => pkg.orderView(i.record, i.operations));
+        if (values['needs-attention']) views = views.filter((/** @type {any} */ v) => v.needsAttention);
+        const rows = views.map(row);
+        if (values.json) {
+          process.stdout.write(`${JSON.stringify(rows)}\n`);
+          return 0;
+        }
+        const head = ['id', 'channel', 'reference', 'status', 'shop order', 'ack', 'shipment', 'deadline'];
+        const cells = rows.map((r) => [
+          String(r.id), r.channel, r.reference, r.status, r.storeReference ?? '-', r.acknowledged ? 'yes' : 'no',
+          r.shipment ? `${r.shipment.carrier} ${r.shipment.trackingNumber} (${r.shipment.state})` : '-', r.deadline,
+        ]);
+        const widths = head.map((h, i) => Math.min(40, Math.max(h.length, ...cells.map((c) => c[i].length))));
+        // Marketplace strings are untrusted: control characters are dropped before they reach a terminal.
+        const clean = (/** @type {string} */ t) => t.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+        const fmt = (/** @type {string[]} */ c) => c.map((x, i) => clean(x).slice(0, widths[i]).padEnd(widths[i])).join('  ');
+        process.stdout.write(`${fmt(head)}\n${cells.map(fmt).join('\n')}${cells.length ? '\n' : ''}`);
+        if (!values.quiet) process.stderr.write(`${rows.length} order(s)\n`);
+        return 0;
+      } finally {
+        store.close?.();
+      }
+    } catch (err) {
+      const d = describe(err);
+      process.stderr.write(`shoppingfeed-orders orders: ${d.line}\n`);
+      return d.code;
+    }
+  },
+};

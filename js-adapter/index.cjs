@@ -1,0 +1,36 @@
+// @ts-check
+'use strict';
+// shoppingfeed-orders: the Shoppingfeed order connector for Node shops (CommonJS entry).
+
+const engine = require('./lib/engine.cjs');
+const { createOrderSync, DEFAULT_API_URL } = require('./lib/sync.cjs');
+const { MemoryStore } = require('./lib/stores/memory.cjs');
+const { codedError, isShoppingfeedError } = require('./lib/errors.cjs');
+const { jsonLogger } = require('./lib/logger.cjs');
+
+/** SqliteStore needs better-sqlite3; loaded on first use so shops with their own store do not. */
+function loadSqlite() {
+  return require('./lib/stores/sqlite.cjs').SqliteStore;
+}
+
+module.exports = {
+  createOrderSync,
+  MemoryStore,
+  get SqliteStore() {
+    return loadSqlite();
+  },
+  DEFAULT_API_URL,
+  isShoppingfeedError,
+  codedError,
+  jsonLogger,
+  parseOrder: engine.parseOrder,
+  toOrderDraft: engine.toOrderDraft,
+  allowedOperations: engine.allowedOperations,
+  validateShipment: engine.validateShipment,
+  deadlineStatus: engine.deadlineStatus,
+  channelSupport: engine.channelSupport,
+  orderView: engine.orderView,
+  discoverStores: engine.discoverStores,
+  SyncEngine: engine.SyncEngine,
+  engineVersion: engine.version,
+};

@@ -1,0 +1,457 @@
+// Type declarations of shoppingfeed-orders (hand-written; checked with `tsc --noEmit --strict`).
+
+/** An order status as Shoppingfeed sends it (unknown ones are kept verbatim). */
+export type OrderStatus =
+  | 'created' | 'waiting_store_acceptance' | 'refused' | 'waiting_shipment' | 'shipped' | 'cancelled'
+  | 'refunded' | 'partially_refunded' | 'partially_shipped' | (string & {});
+
+/** An order operation (the path segment of `POST /v1/store/{id}/order/{operation}`). */
+export type Operation =
+  | 'accept' | 'refuse' | 'ship' | 'cancel' | 'refund' | 'acknowledge' | 'unacknowledge' | 'deliver' | 'upload-documents';
+
+/** Where an outbound operation stands. */
+export type OperationState = 'pending' | 'sending' | 'sent' | 'succeeded' | 'failed' | 'canceled';
+
+/** Where an imported order stands. */
+export type ImportState = 'created' | 'acknowledged' | 'failed';
+
+/** The families of errors this package throws (`error.name`). */
+export type ErrorName = 'ApiError' | 'ShipmentError' | 'OrderError' | 'StoreError' | 'ConfigError' | 'SyncError' | 'MappingError';
+
+/** Every error thrown by the engine or the adapter: a real Error with a family name and a stable code. */
+export interface ShoppingfeedError extends Error {
+  name: ErrorName;
+  /** Stable discriminant: `Unauthorized`, `RateLimited`, `TrackingUrlInvalid`, `AlreadyShipped`, `Malformed`, `Locked`, … */
+  code: string;
+  /** The input field concerned (shipment, order and configuration errors). */
+  field?: string;
+  /** On a failed cycle: what the cycle did before it stopped (nothing is undone). */
+  report?: CycleReport;
+  /** On `AmbiguousStore`: the stores the token sees. */
+  stores?: StoreInfo[];
+}
+
+/** Whether `e` is an error of this package. */
+export function isShoppingfeedError(e: unknown): e is ShoppingfeedError;
+
+/** A pino-compatible logger (pino itself fits). */
+export interface Logger {
+  debug(fields: object, msg?: string): void;
+  info(fields: object, msg?: string): void;
+  warn(fields: object, msg?: string): void;
+  error(fields: object, msg?: string): void;
+}
+
+/** A JSON-lines logger (level, time, msg, fields) writing to `stream` (default stderr). */
+export function jsonLogger(options?: { level?: 'debug' | 'info' | 'warn' | 'error'; stream?: { write(s: string): unknown } }): Logger;
+
+/** A request the engine wants sent, as given to a host HTTP function. */
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Absolute URL. */
+  url: string;
+  /** Header names and values (includes the Authorization header: never log it). */
+  headers: Record<string, string>;
+  /** JSON text, or bytes for multipart uploads. */
+  body?: string | Uint8Array;
+}
+
+/** What a host HTTP function returns: a plain answer, or a fetch `Response`. */
+export type HttpAnswer = { status: number; headers?: Record<string, string> | Headers; body?: string | Uint8Array } | Response;
+
+/** Retry limits (429 waits what `X-RateLimit-Wait` says; 5xx/network errors back off exponentially). */
+export interface RetryPolicy {
+  /** Attempts for one request on 5xx/network/decode failures, first try included (default 5). */
+  maxAttempts?: number;
+  /** First backoff delay in ms (default 500). */
+  baseDelayMs?: number;
+  /** Backoff ceiling in ms (default 30000). */
+  maxDelayMs?: number;
+  /** 429 answers in a row before giving up (default 10). */
+  maxRateLimited?: number;
+  /** Longest single 429 wait accepted, in ms (default 300000). */
+  maxRateLimitWaitMs?: number;
+}
+
+/** Options of {@link createOrderSync}. */
+export interface OrderSyncOptions {
+  /** API base URL (default https://api.shopping-feed.com). */
+  apiUrl?: string;
+  /** The Shoppingfeed API token (never printed or logged). */
+  token: string;
+  /** The Shoppingfeed store id; absent: discovered with GET /v1/me (several stores → `AmbiguousStore` error). */
+  storeId?: number;
+  /** The shop's order store and the connector's journal. */
+  store: OrderStore;
+  /** The host's HTTP layer; default: the global fetch. */
+  http?: (request: HttpRequest) => Promise<HttpAnswer> | HttpAnswer;
+  /** Logger (pino-compatible, JSON lines by default on stderr); `false` silences the connector. */
+  logger?: Logger | false;
+  /** Import orders created in the last N days (default 7). */
+  sinceDays?: number;
+  /** Also import orders the marketplace fulfils itself (FBA and the like), without stock effect (default false). */
+  importFulfilled?: boolean;
+  /** Accept orders of channels that need the store's acceptance (default false). */
+  autoAccept?: boolean;
+  /** Import Shoppingfeed test orders too (default false). */
+  includeTest?: boolean;
+  /** Failed creation attempts before the error acknowledgement is sent (default 1). */
+  errorAckAfter?: number;
+  /** Retry limits. */
+  retry?: RetryPolicy;
+  /** The current time (ms, Date or ISO string); default Date.now. For sandboxes with a manual clock. */
+  now?: () => number | string | Date;
+}
+
+/** What one cycle did. */
+export interface CycleReport {
+  /** Orders created in the shop. */
+  imported: number;
+  /** Success acknowledgements accepted by Shoppingfeed (re-acknowledgements included). */
+  acknowledged: number;
+  /** Orders the shop already had, acknowledged again rather than created again. */
+  reacknowledged: number;
+  /** Error acknowledgements sent (once per distinct message). */
+  errorAcknowledged: number;
+  /** Orders not imported (malformed, refused by the store, store failure). */
+  failed: number;
+  /** Orders left out by choice (marketplace-fulfilled, test, anonymized, already shipped). */
+  skipped: number;
+  /** Orders auto-accepted. */
+  accepted: number;
+  /** Operations sent. */
+  sent: number;
+  /** Operations the marketplace confirmed. */
+  succeeded: number;
+  /** Operations that failed at Shoppingfeed or the marketplace. */
+  operationsFailed: number;
+  /** Operations still waiting to be sent or confirmed. */
+  pending: number;
+  /** Imported orders cancelled, refused or refunded on the marketplace since. */
+  statusChanges: number;
+  /** Order list pages read. */
+  pages: number;
+  /** HTTP calls made, retries included. */
+  requests: number;
+  /** Problems met (bounded list). */
+  issues: { orderId: number | null; reference: string | null; code: string; message: string }[];
+}
+
+/** A shipment as the merchant gives it. */
+export interface ShipmentInput {
+  /** Carrier name as the marketplace should show it (required). */
+  carrier: string;
+  /** The carrier's tracking number (placeholders such as `0`, `N/A`, `TBD` are refused). */
+  trackingNumber: string;
+  /** Absolute http(s) tracking URL. */
+  trackingUrl?: string | null;
+  /** Items shipped (Shoppingfeed item ids); absent or empty: the whole order. */
+  items?: { id: number; quantity: number }[];
+  /** Warehouse id (null: Shoppingfeed's default). */
+  warehouseId?: string | null;
+  /** Return label. */
+  returnInfo?: { carrier: string; trackingNumber: string } | null;
+}
+
+/** A refund: whole order when `products` is empty. */
+export interface RefundInput {
+  /** Refund the shipping cost too (default true). */
+  shipping?: boolean;
+  /** Lines refunded by item reference. */
+  products?: { reference: string; quantity: number }[];
+}
+
+/** An operation record as the journal keeps it. */
+export interface OperationRecord {
+  /** Local id (`<order id>:<operation>:<n>`). */
+  id: string;
+  shoppingfeedId: number;
+  reference: string;
+  /** The operation and its fields (`operation` names it). */
+  payload: { operation: Operation } & Record<string, unknown>;
+  state: OperationState;
+  batchId: string | null;
+  message: string | null;
+  attempts: number;
+  recordedAt: string;
+  updatedAt: string;
+}
+
+/** A journal entry: which Shoppingfeed order became which shop order. */
+export interface ImportRecord {
+  shoppingfeedId: number;
+  reference: string;
+  channel: { id: number | null; name: string };
+  state: ImportState;
+  shopOrderId: string | null;
+  order: {
+    status: OrderStatus;
+    lines: { id: number | null; quantity: number }[];
+    latestShipDate: string | null;
+    createdAt: string | null;
+  };
+  tries: number;
+  lastError: string | null;
+  errorAcked: string | null;
+  ackBatchId: string | null;
+  updatedAt: string;
+}
+
+/** What the engine asks the store to create. Amounts are exactly as the marketplace sent them. */
+export interface OrderDraft {
+  shoppingfeedId: number;
+  storeId: number | null;
+  reference: string;
+  channel: { id: number | null; name: string };
+  status: OrderStatus;
+  createdAt: string | null;
+  latestShipDate: string | null;
+  currency: string;
+  lines: {
+    itemId: number | null;
+    /** Reference to look up in the shop (after `itemsReferencesAliases`). */
+    sku: string;
+    originalReference: string;
+    channelReference: string;
+    name: string;
+    quantity: number;
+    unitPrice: number;
+    taxAmount: number;
+    ecotaxAmount: number;
+    image: string | null;
+  }[];
+  shippingAmount: number;
+  productAmount: number;
+  totalAmount: number;
+  taxAmount: number;
+  paymentMethod: string;
+  carrier: string;
+  shippingAddress: DraftAddress;
+  billingAddress: DraftAddress;
+  buyerEmail: string;
+  relayPoint: { id: string; source: string } | null;
+  /** Shipped by the marketplace's logistics: create without stock effect. */
+  fulfilledByChannel: boolean;
+  business: boolean;
+  vatId: string | null;
+  adjustments: { kind: string; amount: number }[];
+  isTest: boolean;
+  anonymized: boolean;
+}
+
+/** An address, tidied (country `UK` → `GB`, mobile phone first). Marketplace text: render as text only. */
+export interface DraftAddress {
+  firstName: string;
+  lastName: string;
+  company: string;
+  street: string[];
+  other: string;
+  postalCode: string;
+  city: string;
+  country: string;
+  province: string;
+  phone: string;
+  email: string;
+}
+
+/** The store's answer to `createOrder`. */
+export type CreateOutcome =
+  | { outcome: 'created'; shopOrderId: string; existed?: boolean }
+  | { outcome: 'rejected'; message: string };
+
+/**
+ * The shop's order store plus the connector's journal. Methods may be sync or async. A shop implements
+ * this to plug the connector into its own database (see MemoryStore for a reference).
+ */
+export interface OrderStore {
+  /** Creates the shop order; idempotent on `draft.shoppingfeedId` (a second call returns the first order, `existed: true`). */
+  createOrder(draft: OrderDraft): Promise<CreateOutcome> | CreateOutcome;
+  /** Journal entries of these Shoppingfeed ids (missing ones left out). */
+  loadImports(ids: number[]): Promise<ImportRecord[]> | ImportRecord[];
+  /** Inserts or replaces journal entries, in one transaction. */
+  saveImports(records: ImportRecord[]): Promise<void> | void;
+  /** Inserts or replaces operation records, in one transaction. */
+  saveOperations(records: OperationRecord[]): Promise<void> | void;
+  /** Operation records by state (empty: all) and order. */
+  operations(query: { states: OperationState[]; shoppingfeedId: number | null }): Promise<OperationRecord[]> | OperationRecord[];
+  /** Takes the store-wide sync lock for `ttlMs` (renews our own); false when another process holds it. */
+  tryLock?(owner: string, ttlMs: number): Promise<boolean> | boolean;
+  /** Releases our lock. */
+  unlock?(owner: string): Promise<void> | void;
+  /** The marketplace cancelled, refused or refunded an imported order: reflect it in the shop. */
+  marketplaceStatusChanged?(record: ImportRecord, previous: OrderStatus): Promise<void> | void;
+  /** Journal entries with their operations, newest first (for `orders()` and the dashboard). */
+  listOrders?(filter: OrderFilter): Promise<{ total: number; items: { record: ImportRecord; operations: OperationRecord[] }[] }>;
+  /** Keeps an event (cycle reports, operations) in the store's log. */
+  recordEvent?(event: { kind: string; at: string; data: unknown }): Promise<void> | void;
+  /** Releases the database. */
+  close?(): void;
+}
+
+/** Filters of the stored orders. */
+export interface OrderFilter {
+  limit?: number;
+  offset?: number;
+  /** Shoppingfeed status. */
+  status?: OrderStatus;
+  /** Channel name. */
+  channel?: string;
+  /** Only failed imports/operations and deadlines at risk or passed (applied after the page is read). */
+  needsAttention?: boolean;
+}
+
+/** One order as the CLI and the dashboard show it (computed by the engine). */
+export interface OrderView {
+  id: number;
+  reference: string;
+  channel: { id: number | null; name: string };
+  status: OrderStatus;
+  state: ImportState;
+  /** The shop order id sent to Shoppingfeed. */
+  storeReference: string | null;
+  acknowledged: boolean;
+  tries: number;
+  lastError: string | null;
+  createdAt: string | null;
+  latestShipDate: string | null;
+  deadline: Deadline;
+  shipment: { carrier: string; trackingNumber: string; trackingUrl: string; items: { id: number; quantity: number }[]; state: OperationState; message: string | null } | null;
+  operations: { id: string; operation: Operation; state: OperationState; batchId: string | null; message: string | null; recordedAt: string; updatedAt: string }[];
+  /** Operations the status allows now. */
+  allowed: Operation[];
+  needsAttention: boolean;
+}
+
+/** Deadline status against the marketplace's ship-by date. */
+export interface Deadline {
+  state: 'none' | 'on_time' | 'at_risk' | 'overdue';
+  /** Seconds until the ship-by date (negative when overdue). */
+  secondsLeft: number | null;
+  /** Share of the window (creation → ship-by) elapsed. */
+  elapsedShare: number | null;
+}
+
+/** A store the token sees. */
+export interface StoreInfo {
+  id: number;
+  name: string;
+  status: string;
+  country: string;
+}
+
+/** Events of an {@link OrderSync}. */
+export interface OrderSyncEvents {
+  /** A cycle completed. */
+  cycle: (report: CycleReport) => void;
+  /** A cycle failed (the error carries `report`). */
+  error: (error: ShoppingfeedError) => void;
+  /** An operation was recorded (and sent when possible). */
+  operation: (record: OperationRecord) => void;
+  /** An engine log line (never contains the token). */
+  log: (record: { level: 'debug' | 'info' | 'warn' | 'error'; message: string; orderId: number | null }) => void;
+}
+
+/** The connector for one Shoppingfeed store. */
+export interface OrderSync {
+  /** One full cycle: list every page, create, acknowledge, send pending operations, follow tickets. */
+  runOnce(): Promise<CycleReport>;
+  /** A cycle now and every `everyMinutes` (default 10); cycles never overlap. */
+  start(options?: { everyMinutes?: number }): void;
+  /** Stops the schedule; resolves when the running cycle has ended. */
+  stop(): Promise<void>;
+  /** Ships once: validated, recorded, sent (queued for the next cycle when the API is unreachable). */
+  ship(orderId: number, shipment: ShipmentInput): Promise<OperationRecord>;
+  /** Cancels before shipment. */
+  cancel(orderId: number, reason?: string): Promise<OperationRecord>;
+  /** Refunds (whole order without products). */
+  refund(orderId: number, refund?: RefundInput): Promise<OperationRecord>;
+  /** Accepts an order waiting for store acceptance. */
+  accept(orderId: number, reason?: string): Promise<OperationRecord>;
+  /** Refuses an order waiting for store acceptance. */
+  refuse(orderId: number): Promise<OperationRecord>;
+  /** Tells the marketplace the parcel was delivered. */
+  deliver(orderId: number): Promise<OperationRecord>;
+  /** Uploads an invoice PDF (≤ 2 MB). */
+  uploadInvoice(orderId: number, pdf: Uint8Array | ArrayBuffer): Promise<OperationRecord>;
+  /** The stored orders as views. */
+  orders(filter?: OrderFilter): Promise<{ total: number; orders: OrderView[] }>;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends keyof OrderSyncEvents>(event: E, listener: OrderSyncEvents[E]): () => void;
+  /** HTTP calls made so far. */
+  readonly requests: number;
+}
+
+/** The connector for one Shoppingfeed store, hosted in this process. */
+export function createOrderSync(options: OrderSyncOptions): OrderSync;
+
+/** The journal and a small shop kept in memory (tests, demos, reference implementation). */
+export class MemoryStore implements OrderStore {
+  constructor(options?: { unknownSkus?: Iterable<string> });
+  createOrder(draft: OrderDraft): Promise<CreateOutcome>;
+  loadImports(ids: number[]): Promise<ImportRecord[]>;
+  saveImports(records: ImportRecord[]): Promise<void>;
+  saveOperations(records: OperationRecord[]): Promise<void>;
+  operations(query: { states: OperationState[]; shoppingfeedId: number | null }): Promise<OperationRecord[]>;
+  tryLock(owner: string, ttlMs: number): Promise<boolean>;
+  unlock(owner: string): Promise<void>;
+  marketplaceStatusChanged(record: ImportRecord, previous: OrderStatus): Promise<void>;
+  listOrders(filter?: OrderFilter): Promise<{ total: number; items: { record: ImportRecord; operations: OperationRecord[] }[] }>;
+  recordEvent(event: { kind: string; at: string; data: unknown }): Promise<void>;
+}
+
+/** The journal and a small shop in SQLite (better-sqlite3, WAL, versioned migrations). */
+export class SqliteStore implements OrderStore {
+  /** `file` is a path or `:memory:`; `catalog` lists the SKUs sold (empty: every SKU accepted). */
+  constructor(file: string, options?: { catalog?: string[] });
+  createOrder(draft: OrderDraft): Promise<CreateOutcome>;
+  loadImports(ids: number[]): Promise<ImportRecord[]>;
+  saveImports(records: ImportRecord[]): Promise<void>;
+  saveOperations(records: OperationRecord[]): Promise<void>;
+  operations(query: { states: OperationState[]; shoppingfeedId: number | null }): Promise<OperationRecord[]>;
+  tryLock(owner: string, ttlMs: number): Promise<boolean>;
+  unlock(owner: string): Promise<void>;
+  marketplaceStatusChanged(record: ImportRecord, previous: OrderStatus): Promise<void>;
+  listOrders(filter?: OrderFilter): Promise<{ total: number; items: { record: ImportRecord; operations: OperationRecord[] }[] }>;
+  recordEvent(event: { kind: string; at: string; data: unknown }): Promise<void>;
+  /** Adds SKUs to the catalog. */
+  addProducts(skus: string[]): void;
+  /** Closes the database. */
+  close(): void;
+}
+
+/** The production API URL. */
+export const DEFAULT_API_URL: string;
+
+/** Parses a Shoppingfeed order (JSON text or object) leniently; throws `OrderError` (`Malformed`, with `field`). */
+export function parseOrder(input: string | object): Record<string, unknown>;
+/** Maps a Shoppingfeed order to the draft the shop creates its order from. */
+export function toOrderDraft(input: string | object, options?: { defaultCurrency?: string }): OrderDraft;
+/** The lifecycle row of a status (or an order): every operation, allowed or why not. */
+export function allowedOperations(statusOrOrder: OrderStatus | object): { operation: Operation; allowed: boolean; reason?: string }[];
+/** Validates a shipment exactly as the engine will; throws `ShipmentError` with `code` and `field`. */
+export function validateShipment(
+  shipment: ShipmentInput,
+  context?: { lines?: { id: number | null; quantity: number }[]; channel?: string; shipped?: { id: number; quantity: number }[] },
+): ShipmentInput & { complete: boolean };
+/** Deadline status against a ship-by date. */
+export function deadlineStatus(latestShipDate?: string | null, createdAt?: string | null, now?: number | string): Deadline;
+/** What a channel supports beyond the basic operations. */
+export function channelSupport(channel: string): { refund: boolean; partialRefund: boolean; partialShip: boolean; cancel: boolean; documents: boolean };
+/** One order as the CLI and the dashboard show it. */
+export function orderView(record: ImportRecord, operations: OperationRecord[], now?: number | string): OrderView;
+/** The stores a token sees. */
+export function discoverStores(options: { apiUrl?: string; token: string; http?: OrderSyncOptions['http'] }): Promise<StoreInfo[]>;
+/** The engine's version. */
+export function engineVersion(): string;
+/** The engine class itself (createOrderSync wraps it). */
+export const SyncEngine: new (config: object, host: object) => {
+  runCycle(): Promise<CycleReport>;
+  ship(id: number, shipment: ShipmentInput): Promise<OperationRecord>;
+  readonly requests: number;
+};
+declare const _default: {
+  createOrderSync: typeof createOrderSync;
+  MemoryStore: typeof MemoryStore;
+  SqliteStore: typeof SqliteStore;
+};
+export default _default;
