@@ -227,6 +227,13 @@ fn snapshot(order: &Order) -> OrderSnapshot {
     }
 }
 
+fn entry_id(entry: &PageEntry) -> Option<u64> {
+    match entry {
+        PageEntry::Order(o) => Some(o.id),
+        PageEntry::Malformed { id, .. } => *id,
+    }
+}
+
 fn channel_of(order: &Order) -> ChannelRef {
     ChannelRef { id: order.channel_id(), name: order.channel_name().to_string() }
 }
@@ -332,15 +339,38 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         if self.config.import_fulfilled {
             statuses.push(OrderStatus::Shipped);
         }
-        // Every page is listed before the first acknowledge: acking while paging shrinks the
-        // unacknowledged list under the cursor and skips orders.
-        let (entries, list_error) = self.list_all(&OrderQuery::to_import(statuses, since), &mut report.pages).await;
-        // What was listed before a failure is still imported: stopping later would lose nothing, but
-        // importing it makes progress against a flaky API.
-        let mut touched = BTreeMap::new();
-        let acks = self.import_entries(entries, report, &mut touched).await?;
+        // Every page is read before the first acknowledge: acking while paging shrinks the
+        // unacknowledged list under the cursor and skips orders. Creating does not touch that list,
+        // so each page is created as it arrives and only its (small) acknowledgements are kept:
+        // memory stays one page deep however many orders wait.
+        let mut seen = BTreeSet::new();
+        let mut acks = Vec::new();
+        let mut list_error = None;
+        let mut next = Some(paths::orders(self.config.store_id, &OrderQuery::to_import(statuses, since).to_query_string()));
+        while let Some(href) = next.take() {
+            let page = match self.client.get(&href, "order list", parse_order_page).await {
+                Ok(p) => p,
+                // What was read before the failure is still imported and acknowledged: progress
+                // against a flaky API, and nothing is lost.
+                Err(e) => {
+                    list_error = Some(e);
+                    break;
+                }
+            };
+            report.pages += 1;
+            let entries: Vec<PageEntry> = page.items.into_iter().filter(|e| entry_id(e).is_none_or(|id| seen.insert(id))).collect();
+            acks.extend(self.import_entries(entries, report).await?);
+            next = page.next.filter(|n| *n != href);
+            if report.pages % 20 == 0 {
+                self.renew_lock().await?;
+            }
+            if report.pages >= MAX_PAGES {
+                self.log("warn", None, format!("stopped paging after {MAX_PAGES} pages"));
+                break;
+            }
+        }
         self.renew_lock().await?;
-        self.acknowledge(acks, report, &mut touched).await?;
+        self.acknowledge(acks, report).await?;
         // Shipments do not depend on the order list: a failing page must not hold them back.
         let outbound = async {
             self.renew_lock().await?;
@@ -379,11 +409,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             pages += 1;
             *page_count += 1;
             for entry in page.items {
-                let id = match &entry {
-                    PageEntry::Order(o) => Some(o.id),
-                    PageEntry::Malformed { id, .. } => *id,
-                };
-                if id.is_none_or(|id| seen.insert(id)) {
+                if entry_id(&entry).is_none_or(|id| seen.insert(id)) {
                     out.push(entry);
                 }
             }
@@ -470,21 +496,10 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         )
     }
 
-    async fn import_entries(
-        &self,
-        entries: Vec<PageEntry>,
-        report: &mut CycleReport,
-        touched: &mut BTreeMap<u64, ImportRecord>,
-    ) -> Result<Vec<(u64, OperationPayload)>, SyncError> {
+    async fn import_entries(&self, entries: Vec<PageEntry>, report: &mut CycleReport) -> Result<Vec<(u64, OperationPayload)>, SyncError> {
         let mut acks = Vec::new();
         for chunk in entries.chunks(200) {
-            let ids: Vec<u64> = chunk
-                .iter()
-                .filter_map(|e| match e {
-                    PageEntry::Order(o) => Some(o.id),
-                    PageEntry::Malformed { id, .. } => *id,
-                })
-                .collect();
+            let ids: Vec<u64> = chunk.iter().filter_map(entry_id).collect();
             let mut known: BTreeMap<u64, ImportRecord> =
                 self.store.load_imports(&ids).await?.into_iter().map(|r| (r.shoppingfeed_id, r)).collect();
             let mut to_save = Vec::new();
@@ -519,7 +534,6 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             }
             if !to_save.is_empty() {
                 self.store.save_imports(&to_save).await?;
-                touched.extend(to_save.into_iter().map(|r| (r.shoppingfeed_id, r)));
             }
         }
         Ok(acks)
@@ -612,12 +626,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         }
     }
 
-    async fn acknowledge(
-        &self,
-        acks: Vec<(u64, OperationPayload)>,
-        report: &mut CycleReport,
-        touched: &mut BTreeMap<u64, ImportRecord>,
-    ) -> Result<(), SyncError> {
+    async fn acknowledge(&self, acks: Vec<(u64, OperationPayload)>, report: &mut CycleReport) -> Result<(), SyncError> {
         for chunk in acks.chunks(MAX_BATCH) {
             let body = batch_body(chunk.iter().map(|(id, p)| (*id, p)));
             let accepted = self
@@ -632,13 +641,16 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                 )
                 .await?;
             let ignored: BTreeMap<u64, String> = accepted.ignored.iter().filter_map(|i| Some((i.id?, i.message.clone()))).collect();
+            let ids: Vec<u64> = chunk.iter().map(|(id, _)| *id).collect();
+            let mut records: BTreeMap<u64, ImportRecord> =
+                self.store.load_imports(&ids).await?.into_iter().map(|r| (r.shoppingfeed_id, r)).collect();
             let mut to_save = Vec::new();
             for (id, payload) in chunk {
                 if let Some(why) = ignored.get(id) {
                     report.issue(Some(*id), None, "AckIgnored", format!("acknowledge ignored by Shoppingfeed: {why}"));
                     continue;
                 }
-                let Some(rec) = touched.get_mut(id) else { continue };
+                let Some(rec) = records.get_mut(id) else { continue };
                 if let OperationPayload::Acknowledge { status, message, .. } = payload {
                     match status {
                         AckStatus::Success => {
