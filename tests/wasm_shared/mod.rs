@@ -4,7 +4,8 @@
 
 use js_sys::{Array, Function, Object, Reflect};
 use shoppingfeed_orders::wasm::{
-    SyncEngine, allowed_operations, deadline_status, discover, parse_order_js, to_order_draft, validate_shipment, version,
+    SyncEngine, allowed_operations, channel_support, deadline_status, discover, order_view_js, parse_order_js, to_order_draft,
+    validate_shipment, version,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -237,4 +238,37 @@ fn lifecycle_validation_and_deadline_helpers() {
     let late = deadline_status(Some("2026-01-10T00:00:00+00:00".into()), None, "2026-01-11T00:00:00+00:00".into()).unwrap();
     assert_eq!(text(&late, "state"), "overdue");
     assert!(!version().is_empty());
+}
+
+#[wasm_bindgen_test]
+fn order_view_and_channel_support_for_the_dashboard() {
+    let record: JsValue = js_sys::JSON::parse(
+        r#"{"shoppingfeedId": 42, "reference": "R-42", "channel": {"id": 66, "name": "Amazon"}, "state": "acknowledged",
+            "shopOrderId": "SO-1", "order": {"status": "waiting_shipment", "lines": [{"id": 7, "quantity": 2}],
+            "latestShipDate": "2026-01-10T00:00:00+00:00", "createdAt": "2026-01-01T00:00:00+00:00"},
+            "tries": 0, "lastError": null, "errorAcked": null, "ackBatchId": "b1", "updatedAt": "2026-01-01T00:00:00+00:00"}"#,
+    )
+    .unwrap();
+    let ops: JsValue = js_sys::JSON::parse(
+        r#"[{"id": "42:ship:1", "shoppingfeedId": 42, "reference": "R-42", "state": "failed", "batchId": "b2",
+             "message": "tracking URL required", "attempts": 1, "recordedAt": "2026-01-02T00:00:00+00:00",
+             "updatedAt": "2026-01-02T00:00:00+00:00", "payload": {"operation": "ship", "shipment": {"carrier": "UPS",
+             "trackingNumber": "1Z999AA10123456784", "trackingUrl": "", "items": [], "warehouseId": null, "returnInfo": null,
+             "complete": true}}}]"#,
+    )
+    .unwrap();
+    let view = order_view_js(record, ops, "2026-01-09T12:00:00+00:00".into()).unwrap();
+    assert_eq!(text(&view, "storeReference"), "SO-1");
+    assert_eq!(get(&view, "acknowledged").as_bool(), Some(true));
+    assert_eq!(get(&view, "needsAttention").as_bool(), Some(true));
+    assert_eq!(text(&get(&view, "deadline"), "state"), "at_risk");
+    assert_eq!(text(&get(&view, "shipment"), "state"), "failed");
+    let allowed: Vec<String> = Array::from(&get(&view, "allowed")).iter().map(|a| a.as_string().unwrap()).collect();
+    assert!(allowed.contains(&"ship".to_string()), "a failed shipment can be sent again: {allowed:?}");
+
+    let amazon = channel_support("Amazon").unwrap();
+    assert_eq!(get(&amazon, "partialShip").as_bool(), Some(false));
+    assert_eq!(get(&amazon, "cancel").as_bool(), Some(true));
+    let mano = channel_support("Monechelle").unwrap();
+    assert_eq!(get(&mano, "partialShip").as_bool(), Some(true));
 }
