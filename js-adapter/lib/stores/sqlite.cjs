@@ -1,0 +1,639 @@
+// @ts-check
+'use strict';
+// SqliteStore: the store interface (see memory.cjs, the reference) on one SQLite file through better-sqlite3.
+// The shop side (orders, order lines, the product catalog) and the connector's journal (imports,
+// operations, events, the sync lock) live in the same file, so a created order and its journal entry
+// can never disagree about which file they are in. Several processes may open the same file: every
+// multi-step change is one transaction, writers take the write lock up front (BEGIN IMMEDIATE) and wait
+// up to 5 s for one another, and the Shoppingfeed order id is UNIQUE in `orders`.
+
+// Loaded at the top on purpose: when better-sqlite3 (an optional dependency) is absent, the require fails
+// with MODULE_NOT_FOUND, which the CLI turns into "npm install better-sqlite3@12". Named through a constant
+// so type checking does not ask for @types/better-sqlite3.
+const BETTER_SQLITE3 = 'better-sqlite3';
+/** @type {any} */
+const Database = require(BETTER_SQLITE3);
+
+/** @typedef {import('../../index').OrderDraft} OrderDraft */
+/** @typedef {import('../../index').CreateOutcome} CreateOutcome */
+/** @typedef {import('../../index').ImportRecord} ImportRecord */
+/** @typedef {import('../../index').OperationRecord} OperationRecord */
+/** @typedef {import('../../index').OrderFilter} OrderFilter */
+
+/** Lock row used by tryLock/unlock. */
+const LOCK_NAME = 'sync';
+/** Ids per query in loadImports (they travel as one JSON array parameter). */
+const CHUNK = 500;
+/** Marketplace statuses that cancel the shop order. */
+const CANCELLING = new Set(['cancelled', 'refused', 'refunded']);
+
+/**
+ * The schema, oldest first. A migration is applied once, in its own transaction, and recorded in
+ * `schema_migrations`; never edit one that has shipped, add a new one.
+ * @type {ReadonlyArray<{version: number, name: string, sql: string}>}
+ */
+const MIGRATIONS = Object.freeze([
+  {
+    version: 1,
+    name: 'shop orders, catalog, journal, events, lock',
+    sql: `
+      CREATE TABLE counters (
+        name  TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO counters (name, value) VALUES ('order', 0);
+
+      CREATE TABLE orders (
+        id               TEXT PRIMARY KEY,                -- SO-000001: the shop order id (storeReference)
+        shoppingfeed_id  INTEGER NOT NULL UNIQUE,         -- the idempotency key
+        reference        TEXT NOT NULL,
+        channel_id       INTEGER,
+        channel_name     TEXT NOT NULL,
+        status           TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'cancelled')),
+        currency         TEXT NOT NULL,
+        total_amount     REAL NOT NULL,
+        product_amount   REAL NOT NULL,
+        shipping_amount  REAL NOT NULL,
+        tax_amount       REAL NOT NULL,
+        buyer_email      TEXT NOT NULL DEFAULT '',
+        shipping_address TEXT,                            -- JSON
+        billing_address  TEXT,                            -- JSON
+        relay_point      TEXT,                            -- JSON or NULL
+        draft            TEXT NOT NULL,                   -- the whole draft, JSON
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL
+      );
+
+      CREATE TABLE order_lines (
+        order_id           TEXT NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+        line_no            INTEGER NOT NULL,              -- 1-based, in draft order
+        item_id            INTEGER,
+        sku                TEXT NOT NULL,
+        original_reference TEXT NOT NULL,
+        channel_reference  TEXT NOT NULL DEFAULT '',
+        name               TEXT NOT NULL,
+        quantity           INTEGER NOT NULL CHECK (quantity > 0),
+        unit_price         REAL NOT NULL,
+        tax_amount         REAL NOT NULL,
+        ecotax_amount      REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (order_id, line_no)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE products (
+        sku      TEXT PRIMARY KEY,
+        added_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE imports (
+        shoppingfeed_id INTEGER PRIMARY KEY,
+        reference       TEXT NOT NULL,
+        channel_id      INTEGER,
+        channel_name    TEXT NOT NULL,
+        channel_key     TEXT NOT NULL,                    -- lower-cased name, for the channel filter
+        state           TEXT NOT NULL,                    -- created | acknowledged | failed
+        shop_order_id   TEXT,
+        status          TEXT NOT NULL,                    -- last known Shoppingfeed status
+        tries           INTEGER NOT NULL DEFAULT 0,
+        last_error      TEXT,
+        created_at      TEXT,                             -- marketplace creation, UTC ISO: the listing order
+        updated_at      TEXT NOT NULL,
+        record          TEXT NOT NULL                     -- the whole ImportRecord, JSON
+      );
+      CREATE INDEX imports_state ON imports (state);
+
+      CREATE TABLE operations (
+        id              TEXT PRIMARY KEY,                 -- <order id>:<operation>:<n>
+        shoppingfeed_id INTEGER NOT NULL,
+        operation       TEXT NOT NULL,
+        state           TEXT NOT NULL,
+        batch_id        TEXT,
+        recorded_at     TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        record          TEXT NOT NULL                     -- the whole OperationRecord, JSON
+      );
+      CREATE INDEX operations_state ON operations (state);
+      CREATE INDEX operations_shoppingfeed_id ON operations (shoppingfeed_id);
+
+      CREATE TABLE events (
+        id   INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        at   TEXT NOT NULL,
+        data TEXT                                         -- JSON
+      );
+
+      CREATE TABLE locks (
+        name       TEXT PRIMARY KEY,
+        owner      TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,                      -- epoch ms
+        updated_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 2,
+    name: 'listing indexes',
+    sql: `
+      CREATE INDEX imports_listing ON imports (created_at DESC, shoppingfeed_id DESC);
+      CREATE INDEX imports_status ON imports (status, created_at DESC, shoppingfeed_id DESC);
+      CREATE INDEX imports_channel_key ON imports (channel_key, created_at DESC, shoppingfeed_id DESC);
+      CREATE INDEX events_kind ON events (kind, id);
+    `,
+  },
+]);
+
+/** @param {unknown} v */
+const json = (v) => (v === undefined ? null : JSON.stringify(v));
+const nowIso = () => new Date().toISOString();
+
+/**
+ * A marketplace timestamp as UTC ISO (so `+01:00` and `+02:00` dates sort by instant); the raw text when
+ * it does not parse; null when absent.
+ * @param {unknown} s
+ * @returns {string | null}
+ */
+function sortableDate(s) {
+  if (s == null || s === '') return null;
+  const t = Date.parse(String(s));
+  return Number.isNaN(t) ? String(s) : new Date(t).toISOString();
+}
+
+/** @param {unknown} v @param {string} what @param {number} fallback */
+function count(v, what, fallback) {
+  if (v === undefined || v === null) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${what} must be a non-negative integer, got ${String(v)}`);
+  return n;
+}
+
+class SqliteStore {
+  /**
+   * @param {string} file     path of the SQLite file (created when missing), or `':memory:'`
+   * @param {{ catalog?: Iterable<string> }} [options]
+   *   catalog: SKUs the shop sells, added to the `products` table (kept in the file). While the table is
+   *   empty every SKU is accepted; once it has rows, a draft with a SKU outside it is rejected.
+   */
+  constructor(file, options = {}) {
+    if (typeof file !== 'string' || file === '') throw new TypeError('SqliteStore needs a file path (or ":memory:")');
+    this.file = file;
+    /** @type {any} */
+    this.db = new Database(file);
+    try {
+      // busy_timeout first: switching to WAL needs a lock another process may be holding.
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL commits the WAL without fsync (crash-safe, not power-loss-safe); the journal writes
+      // (saveImports, saveOperations) are committed with FULL, which syncs every frame before them too,
+      // so orders are durable before the engine acknowledges them or sends an operation.
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      /** @type {number[]} versions applied by this open */
+      this.migrated = migrate(this.db);
+      this.#prepare();
+      if (options.catalog) this.#addProducts([...options.catalog]);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+  }
+
+  /** @type {Record<string, any>} */
+  #s = {};
+  /** @type {Map<string, any>} */
+  #dynamic = new Map();
+
+  #prepare() {
+    const db = this.db;
+    const p = (/** @type {string} */ sql) => db.prepare(sql);
+    this.#s = {
+      lockGet: p('SELECT owner, expires_at AS expiresAt FROM locks WHERE name = ?'),
+      lockSet: p(`INSERT INTO locks (name, owner, expires_at, updated_at) VALUES (?, ?, ?, ?)
+                  ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, updated_at = excluded.updated_at`),
+      lockDel: p('DELETE FROM locks WHERE name = ? AND owner = ?'),
+      importsIn: p('SELECT record FROM imports WHERE shoppingfeed_id IN (SELECT value FROM json_each(?))').pluck(),
+      importPut: p(`INSERT INTO imports (shoppingfeed_id, reference, channel_id, channel_name, channel_key, state, shop_order_id,
+                      status, tries, last_error, created_at, updated_at, record)
+                    VALUES (@shoppingfeedId, @reference, @channelId, @channelName, @channelKey, @state, @shopOrderId,
+                      @status, @tries, @lastError, @createdAt, @updatedAt, @record)
+                    ON CONFLICT (shoppingfeed_id) DO UPDATE SET
+                      reference = excluded.reference, channel_id = excluded.channel_id, channel_name = excluded.channel_name,
+                      channel_key = excluded.channel_key, state = excluded.state, shop_order_id = excluded.shop_order_id,
+                      status = excluded.status, tries = excluded.tries, last_error = excluded.last_error,
+                      created_at = excluded.created_at, updated_at = excluded.updated_at, record = excluded.record`),
+      opPut: p(`INSERT INTO operations (id, shoppingfeed_id, operation, state, batch_id, recorded_at, updated_at, record)
+                VALUES (@id, @shoppingfeedId, @operation, @state, @batchId, @recordedAt, @updatedAt, @record)
+                ON CONFLICT (id) DO UPDATE SET
+                  shoppingfeed_id = excluded.shoppingfeed_id, operation = excluded.operation, state = excluded.state,
+                  batch_id = excluded.batch_id, recorded_at = excluded.recorded_at, updated_at = excluded.updated_at,
+                  record = excluded.record`),
+      opsOf: p(`SELECT shoppingfeed_id AS id, record FROM operations WHERE shoppingfeed_id IN (SELECT value FROM json_each(?))
+                ORDER BY recorded_at, rowid`),
+      orderIdOf: p('SELECT id FROM orders WHERE shoppingfeed_id = ?').pluck(),
+      nextOrderNo: p("UPDATE counters SET value = value + 1 WHERE name = 'order' RETURNING value").pluck(),
+      hasProducts: p('SELECT EXISTS (SELECT 1 FROM products)').pluck(),
+      hasProduct: p('SELECT EXISTS (SELECT 1 FROM products WHERE sku = ?)').pluck(),
+      productAdd: p('INSERT OR IGNORE INTO products (sku, added_at) VALUES (?, ?)'),
+      orderAdd: p(`INSERT INTO orders (id, shoppingfeed_id, reference, channel_id, channel_name, status, currency, total_amount,
+                     product_amount, shipping_amount, tax_amount, buyer_email, shipping_address, billing_address, relay_point,
+                     draft, created_at, updated_at)
+                   VALUES (@id, @shoppingfeedId, @reference, @channelId, @channelName, 'open', @currency, @totalAmount,
+                     @productAmount, @shippingAmount, @taxAmount, @buyerEmail, @shippingAddress, @billingAddress, @relayPoint,
+                     @draft, @now, @now)`),
+      lineAdd: p(`INSERT INTO order_lines (order_id, line_no, item_id, sku, original_reference, channel_reference, name,
+                    quantity, unit_price, tax_amount, ecotax_amount)
+                  VALUES (@orderId, @lineNo, @itemId, @sku, @originalReference, @channelReference, @name,
+                    @quantity, @unitPrice, @taxAmount, @ecotaxAmount)`),
+      orderStatusSet: p('UPDATE orders SET status = ?, updated_at = ? WHERE shoppingfeed_id = ?'),
+      orderGet: p('SELECT * FROM orders WHERE shoppingfeed_id = ?'),
+      linesGet: p('SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no'),
+      eventAdd: p('INSERT INTO events (kind, at, data) VALUES (?, ?, ?)'),
+    };
+  }
+
+  /** A statement built from a query shape, prepared once per shape. @param {string} sql */
+  #cached(sql) {
+    let st = this.#dynamic.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.#dynamic.set(sql, st);
+    }
+    return st;
+  }
+
+  /**
+   * Runs `fn` in a BEGIN IMMEDIATE transaction (the write lock taken before the first read).
+   * @template T @param {() => T} fn @returns {T}
+   */
+  #write(fn) {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /**
+   * Like #write, committed with synchronous=FULL: this commit and every earlier one are on disk when
+   * it returns.
+   * @template T @param {() => T} fn @returns {T}
+   */
+  #durable(fn) {
+    this.db.pragma('synchronous = FULL');
+    try {
+      return this.#write(fn);
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
+  }
+
+  /**
+   * Takes the store-wide sync lock for `ttlMs`: true when it was free, expired, or already ours (then
+   * renewed); false while another owner holds it.
+   * @param {string} owner @param {number} ttlMs
+   */
+  async tryLock(owner, ttlMs) {
+    const s = this.#s;
+    return this.#write(() => {
+      const now = Date.now();
+      const held = s.lockGet.get(LOCK_NAME);
+      if (held && held.owner !== owner && held.expiresAt > now) return false;
+      s.lockSet.run(LOCK_NAME, owner, now + Number(ttlMs), new Date(now).toISOString());
+      return true;
+    });
+  }
+
+  /** Releases the lock if `owner` holds it. @param {string} owner */
+  async unlock(owner) {
+    this.#s.lockDel.run(LOCK_NAME, owner);
+  }
+
+  /**
+   * Journal entries of these Shoppingfeed orders, in the order asked, missing ones left out.
+   * @param {number[]} ids @returns {Promise<ImportRecord[]>}
+   */
+  async loadImports(ids) {
+    /** @type {Map<number, ImportRecord>} */
+    const found = new Map();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      for (const text of this.#s.importsIn.all(JSON.stringify(ids.slice(i, i + CHUNK)))) {
+        const r = JSON.parse(text);
+        found.set(r.shoppingfeedId, r);
+      }
+    }
+    /** @type {ImportRecord[]} */
+    const out = [];
+    const given = new Set();
+    for (const id of ids) {
+      const r = found.get(id);
+      if (!r) continue;
+      // Fresh objects from JSON.parse; an id asked twice gets its own copy.
+      out.push(given.has(id) ? structuredClone(r) : r);
+      given.add(id);
+    }
+    return out;
+  }
+
+  /**
+   * Creates the shop order and its lines. Idempotent on the Shoppingfeed id: a second call (from this or
+   * another process) answers the first order with `existed: true`.
+   * @param {OrderDraft} draft @returns {Promise<CreateOutcome>}
+   */
+  async createOrder(draft) {
+    const s = this.#s;
+    const sfId = draft.shoppingfeedId;
+    /** @returns {CreateOutcome} */
+    const attempt = () =>
+      this.#write(() => {
+        const existing = s.orderIdOf.get(sfId);
+        if (existing) return { outcome: 'created', shopOrderId: existing, existed: true };
+        const lines = draft.lines ?? [];
+        if (s.hasProducts.get()) {
+          const i = lines.findIndex((/** @type {any} */ l) => !s.hasProduct.get(String(l.sku)));
+          if (i >= 0) return { outcome: 'rejected', message: `unknown SKU \`${lines[i].sku}\` (items[${i}])` };
+        }
+        const id = `SO-${String(s.nextOrderNo.get()).padStart(6, '0')}`;
+        s.orderAdd.run({
+          id,
+          shoppingfeedId: sfId,
+          reference: draft.reference ?? '',
+          channelId: draft.channel?.id ?? null,
+          channelName: draft.channel?.name ?? '',
+          currency: draft.currency ?? '',
+          totalAmount: draft.totalAmount ?? 0,
+          productAmount: draft.productAmount ?? 0,
+          shippingAmount: draft.shippingAmount ?? 0,
+          taxAmount: draft.taxAmount ?? 0,
+          buyerEmail: draft.buyerEmail ?? '',
+          shippingAddress: json(draft.shippingAddress),
+          billingAddress: json(draft.billingAddress),
+          relayPoint: json(draft.relayPoint ?? null),
+          draft: JSON.stringify(draft),
+          now: nowIso(),
+        });
+        lines.forEach((/** @type {any} */ l, /** @type {number} */ i) => {
+          s.lineAdd.run({
+            orderId: id,
+            lineNo: i + 1,
+            itemId: l.itemId ?? null,
+            sku: String(l.sku),
+            originalReference: l.originalReference ?? String(l.sku),
+            channelReference: l.channelReference ?? '',
+            name: l.name ?? '',
+            quantity: l.quantity,
+            unitPrice: l.unitPrice ?? 0,
+            taxAmount: l.taxAmount ?? 0,
+            ecotaxAmount: l.ecotaxAmount ?? 0,
+          });
+        });
+        return { outcome: 'created', shopOrderId: id };
+      });
+    try {
+      return attempt();
+    } catch (err) {
+      // Cannot happen while writers take the lock up front; should it anyway, the UNIQUE key decides.
+      const e = /** @type {any} */ (err);
+      if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' && /shoppingfeed_id/.test(e.message)) return attempt();
+      throw err;
+    }
+  }
+
+  /** Writes journal entries (insert or replace), all in one transaction. @param {ImportRecord[]} records */
+  async saveImports(records) {
+    if (records.length === 0) return;
+    const put = this.#s.importPut;
+    this.#durable(() => {
+      for (const r of records) {
+        put.run({
+          shoppingfeedId: r.shoppingfeedId,
+          reference: r.reference ?? '',
+          channelId: r.channel?.id ?? null,
+          channelName: r.channel?.name ?? '',
+          channelKey: String(r.channel?.name ?? '').toLowerCase(),
+          state: r.state,
+          shopOrderId: r.shopOrderId ?? null,
+          status: r.order?.status ?? '',
+          tries: r.tries ?? 0,
+          lastError: r.lastError ?? null,
+          createdAt: sortableDate(r.order?.createdAt),
+          updatedAt: r.updatedAt ?? nowIso(),
+          record: JSON.stringify(r),
+        });
+      }
+    });
+  }
+
+  /** Writes operation records (insert or replace), all in one transaction. @param {OperationRecord[]} records */
+  async saveOperations(records) {
+    if (records.length === 0) return;
+    const put = this.#s.opPut;
+    this.#durable(() => {
+      for (const r of records) {
+        put.run({
+          id: r.id,
+          shoppingfeedId: r.shoppingfeedId,
+          operation: r.payload?.operation ?? '',
+          state: r.state,
+          batchId: r.batchId ?? null,
+          recordedAt: r.recordedAt ?? nowIso(),
+          updatedAt: r.updatedAt ?? nowIso(),
+          record: JSON.stringify(r),
+        });
+      }
+    });
+  }
+
+  /**
+   * Operation records matching the query (empty `states`: all; `shoppingfeedId` null: every order), in
+   * the order they were recorded.
+   * @param {{states?: string[], shoppingfeedId?: number | null}} [q] @returns {Promise<OperationRecord[]>}
+   */
+  async operations(q = {}) {
+    const where = [];
+    /** @type {(string | number)[]} */
+    const args = [];
+    if (q.states && q.states.length > 0) {
+      where.push('state IN (SELECT value FROM json_each(?))');
+      args.push(JSON.stringify(q.states));
+    }
+    if (q.shoppingfeedId != null) {
+      where.push('shoppingfeed_id = ?');
+      args.push(q.shoppingfeedId);
+    }
+    const sql = `SELECT record FROM operations${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY recorded_at, rowid`;
+    return this.#cached(sql).pluck().all(...args).map((/** @type {string} */ t) => JSON.parse(t));
+  }
+
+  /**
+   * The marketplace changed an imported order's status (`record` carries the new one, already saved by
+   * the engine): a cancelled, refused or refunded order cancels the shop order; every change is logged
+   * as a `marketplace-status` event.
+   * @param {ImportRecord} record @param {string} [previous] @returns {Promise<void>}
+   */
+  async marketplaceStatusChanged(record, previous) {
+    const s = this.#s;
+    const status = record?.order?.status;
+    this.#write(() => {
+      const cancel = CANCELLING.has(status);
+      const at = nowIso();
+      const changed = cancel ? s.orderStatusSet.run('cancelled', at, record.shoppingfeedId).changes > 0 : false;
+      s.eventAdd.run('marketplace-status', at, JSON.stringify({
+        shoppingfeedId: record.shoppingfeedId,
+        reference: record.reference,
+        channel: record.channel?.name ?? null,
+        previous: previous ?? null,
+        status,
+        shopOrderId: record.shopOrderId ?? null,
+        shopOrderCancelled: changed,
+      }));
+    });
+  }
+
+  /**
+   * Journal entries with their operations, newest marketplace creation date first (then highest id).
+   * @param {OrderFilter} [filter]
+   * @returns {Promise<{ total: number, items: { record: ImportRecord, operations: OperationRecord[] }[] }>}
+   */
+  async listOrders(filter = {}) {
+    const limit = count(filter.limit, 'limit', 100);
+    const offset = count(filter.offset, 'offset', 0);
+    const where = [];
+    /** @type {(string | number)[]} */
+    const args = [];
+    if (filter.status) {
+      where.push('status = ?');
+      args.push(String(filter.status));
+    }
+    if (filter.channel) {
+      where.push('channel_key = ?');
+      args.push(String(filter.channel).toLowerCase());
+    }
+    const w = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+    const read = this.db.transaction(() => {
+      const total = this.#cached(`SELECT count(*) FROM imports${w}`).pluck().get(...args);
+      const records = this.#cached(`SELECT record FROM imports${w} ORDER BY created_at DESC, shoppingfeed_id DESC LIMIT ? OFFSET ?`)
+        .pluck().all(...args, limit, offset).map((/** @type {string} */ t) => JSON.parse(t));
+      /** @type {Map<number, any[]>} */
+      const ops = new Map(records.map((/** @type {any} */ r) => [r.shoppingfeedId, []]));
+      if (records.length > 0) {
+        for (const row of this.#s.opsOf.all(JSON.stringify([...ops.keys()]))) ops.get(row.id)?.push(JSON.parse(row.record));
+      }
+      return { total, items: records.map((/** @type {any} */ record) => ({ record, operations: ops.get(record.shoppingfeedId) ?? [] })) };
+    });
+    return read.deferred();
+  }
+
+  /** Appends to the event log. @param {{kind: string, at?: string, data?: unknown}} event @returns {Promise<void>} */
+  async recordEvent(event) {
+    this.#s.eventAdd.run(String(event.kind), event.at ?? nowIso(), json(event.data ?? null));
+  }
+
+  /**
+   * The event log, newest first.
+   * @param {{ limit?: number, kind?: string }} [filter]
+   * @returns {Promise<{ id: number, kind: string, at: string, data: any }[]>}
+   */
+  async events(filter = {}) {
+    const limit = count(filter.limit, 'limit', 100);
+    const sql = `SELECT id, kind, at, data FROM events${filter.kind ? ' WHERE kind = ?' : ''} ORDER BY id DESC LIMIT ?`;
+    const args = filter.kind ? [String(filter.kind), limit] : [limit];
+    return this.#cached(sql).all(...args).map((/** @type {any} */ e) => ({ ...e, data: e.data == null ? null : JSON.parse(e.data) }));
+  }
+
+  /** Adds SKUs to the catalog (already known ones ignored); synchronous. @param {Iterable<string>} skus */
+  addProducts(skus) {
+    this.#addProducts([...skus]);
+  }
+
+  /** @param {string[]} skus */
+  #addProducts(skus) {
+    if (skus.length === 0) return;
+    const at = nowIso();
+    this.#write(() => {
+      for (const sku of skus) this.#s.productAdd.run(String(sku), at);
+    });
+  }
+
+  /**
+   * The shop order created for a Shoppingfeed order, with its lines; null when there is none.
+   * @param {number} shoppingfeedId
+   */
+  async shopOrder(shoppingfeedId) {
+    const read = this.db.transaction(() => {
+      const o = this.#s.orderGet.get(shoppingfeedId);
+      if (!o) return null;
+      const lines = this.#s.linesGet.all(o.id);
+      return {
+        id: o.id,
+        shoppingfeedId: o.shoppingfeed_id,
+        reference: o.reference,
+        channel: { id: o.channel_id, name: o.channel_name },
+        status: o.status,
+        currency: o.currency,
+        totalAmount: o.total_amount,
+        productAmount: o.product_amount,
+        shippingAmount: o.shipping_amount,
+        taxAmount: o.tax_amount,
+        buyerEmail: o.buyer_email,
+        shippingAddress: o.shipping_address == null ? null : JSON.parse(o.shipping_address),
+        billingAddress: o.billing_address == null ? null : JSON.parse(o.billing_address),
+        relayPoint: o.relay_point == null ? null : JSON.parse(o.relay_point),
+        draft: JSON.parse(o.draft),
+        createdAt: o.created_at,
+        updatedAt: o.updated_at,
+        lines: lines.map((/** @type {any} */ l) => ({
+          lineNo: l.line_no,
+          itemId: l.item_id,
+          sku: l.sku,
+          originalReference: l.original_reference,
+          channelReference: l.channel_reference,
+          name: l.name,
+          quantity: l.quantity,
+          unitPrice: l.unit_price,
+          taxAmount: l.tax_amount,
+          ecotaxAmount: l.ecotax_amount,
+        })),
+      };
+    });
+    return read.deferred();
+  }
+
+  /** Schema versions recorded in the file, oldest first. */
+  schemaVersions() {
+    return this.db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+  }
+
+  /** Closes the file (idempotent). */
+  close() {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/**
+ * Applies the migrations the file does not have yet, each in its own BEGIN IMMEDIATE transaction that
+ * re-reads the applied versions (two processes opening a new file at once apply each one once).
+ * @param {any} db
+ * @returns {number[]} versions applied now
+ */
+function migrate(db) {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`);
+  const applied = () => new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all());
+  const known = MIGRATIONS[MIGRATIONS.length - 1].version;
+  const newest = Math.max(0, ...applied());
+  if (newest > known) {
+    throw new Error(`this store file has schema version ${newest}, newer than this version of shoppingfeed-orders knows (${known}); upgrade the package`);
+  }
+  /** @type {number[]} */
+  const done = [];
+  for (const m of MIGRATIONS) {
+    if (applied().has(m.version)) continue;
+    db.transaction(() => {
+      if (applied().has(m.version)) return;
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, nowIso());
+      db.pragma(`user_version = ${m.version}`);
+      done.push(m.version);
+    }).immediate();
+  }
+  return done;
+}
+
+module.exports = { SqliteStore, MIGRATIONS };
