@@ -211,7 +211,8 @@ fn figures_as_strings_and_missing() {
 #[test]
 fn malformed_order_beside_good_ones() {
     let good = fixture_value("prestashop_order-amazon-business.json");
-    let bad_qty = json!({"id": "19777592555", "reference": "408-BAD", "items": [{"quantity": "two"}]});
+    let bad_qty = json!({"id": "19777592555", "reference": "408-BAD", "status": "waiting_shipment", "channelId": 66,
+        "_embedded": {"channel": {"id": 66, "name": "Amazon"}}, "items": [{"quantity": "two"}]});
     let bad_no_ref = json!({"id": 19_777_592_556_u64, "reference": 12, "createdAt": "soon"});
     let bad_no_id = json!({"reference": "408-NOID"});
     let body = json!({
@@ -227,12 +228,15 @@ fn malformed_order_beside_good_ones() {
         PageEntry::Malformed {
             id: Some(19_777_592_555),
             reference: Some("408-BAD".into()),
+            channel: (Some(66), "Amazon".into()),
+            status: shoppingfeed_orders::order::OrderStatus::WaitingShipment,
             error: OrderError::Malformed { field: "items[0].quantity".into(), message: "expected a number, found `two`".into() },
         }
     );
     assert!(matches!(&p.items[1], PageEntry::Order(o) if o.id == 19_777_592_554));
     match &p.items[2] {
-        PageEntry::Malformed { id, reference, error } => {
+        PageEntry::Malformed { id, reference, error, channel, .. } => {
+            assert_eq!(*channel, (None, String::new()));
             assert_eq!(*id, Some(19_777_592_556));
             assert_eq!(*reference, None, "a numeric reference is not kept as the reference");
             assert_eq!(*error, OrderError::Malformed { field: "createdAt".into(), message: "unrecognised date `soon`".into() });
@@ -240,7 +244,7 @@ fn malformed_order_beside_good_ones() {
         other => panic!("{other:?}"),
     }
     match &p.items[3] {
-        PageEntry::Malformed { id, reference, error } => {
+        PageEntry::Malformed { id, reference, error, .. } => {
             assert_eq!(*id, None);
             assert_eq!(reference.as_deref(), Some("408-NOID"));
             assert_eq!(error.code(), "Malformed");

@@ -285,6 +285,31 @@ fn orders_created_but_not_acknowledged_are_acknowledged_again_never_created_agai
 }
 
 #[test]
+fn an_acknowledgement_whose_answer_was_lost_is_confirmed_by_reading_the_order_back() {
+    let world = World::new();
+    let ids = world.add_orders(3);
+    let engine = world.engine();
+    // Shoppingfeed applies the acknowledgement, but every answer is lost (the engine gives up).
+    world.api.inject("POST", ACK, Fault::ProcessThenDrop, 5);
+    let failure = run_err(&engine);
+    assert_eq!(failure.error.code(), "Transport");
+    assert_eq!(world.api.unacknowledged(), 0, "Shoppingfeed has them acknowledged");
+    assert!(ids.iter().all(|id| world.store.import(*id).unwrap().state == ImportState::Created));
+
+    // They are no longer listed as unacknowledged: the next cycle reads them back instead of
+    // leaving the journal wrong forever, and sends nothing again.
+    let acks_before = world.api.count("POST", ACK);
+    let report = run(&engine);
+    assert_eq!((report.imported, report.acknowledged, report.reacknowledged), (0, 0, 0));
+    assert_eq!(world.api.count("POST", ACK), acks_before);
+    for id in &ids {
+        assert_eq!(world.api.count("GET", &[&format!("/order/{id}")]), 1);
+        assert_eq!(world.store.import(*id).unwrap().state, ImportState::Acknowledged);
+    }
+    assert_eq!(world.store.creations(), 3);
+}
+
+#[test]
 fn a_crash_between_create_order_and_the_journal_write_creates_nothing_twice() {
     let world = World::new();
     let ids = world.add_orders(3);

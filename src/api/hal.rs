@@ -35,6 +35,10 @@ pub enum PageEntry {
         id: Option<u64>,
         /// Marketplace reference, if readable.
         reference: Option<String>,
+        /// Channel id and name, as far as readable (kept in the journal for the merchant).
+        channel: (Option<u64>, String),
+        /// Status, as far as readable.
+        status: crate::order::OrderStatus,
         /// What is wrong.
         error: OrderError,
     },
@@ -88,6 +92,11 @@ pub fn parse_order_page(body: &str) -> Result<Page<PageEntry>, ApiError> {
         Err(error) => PageEntry::Malformed {
             id: v.get("id").and_then(|i| i.as_u64().or_else(|| i.as_str().and_then(|s| s.trim().parse().ok()))),
             reference: v.get("reference").and_then(Value::as_str).map(str::to_string),
+            channel: (
+                v.get("channelId").or_else(|| v.pointer("/_embedded/channel/id")).and_then(Value::as_u64),
+                v.pointer("/_embedded/channel/name").and_then(Value::as_str).map(clip).unwrap_or_default(),
+            ),
+            status: v.get("status").and_then(Value::as_str).map(crate::order::OrderStatus::parse).unwrap_or_default(),
             error,
         },
     })

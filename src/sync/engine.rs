@@ -20,8 +20,9 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-/// How long the store lock lasts without renewal; renewed between the phases of a cycle.
-pub const LOCK_TTL_MS: u64 = 10 * 60 * 1000;
+/// How long the store lock lasts without renewal; renewed every few pages or batches, so a holder
+/// that died frees the store within two minutes (stores may free it sooner when they can tell).
+pub const LOCK_TTL_MS: u64 = 2 * 60 * 1000;
 /// Safety stop for a server whose `next` links never end.
 const MAX_PAGES: u64 = 5_000;
 
@@ -369,6 +370,9 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                 break;
             }
         }
+        if list_error.is_none() {
+            self.confirm_lost_acks(&seen, &mut acks, report).await?;
+        }
         self.renew_lock().await?;
         self.acknowledge(acks, report).await?;
         // Shipments do not depend on the order list: a failing page must not hold them back.
@@ -420,6 +424,44 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             }
         }
         (out, None)
+    }
+
+    /// Orders created in the shop whose acknowledgement was never confirmed (the answer was lost in a
+    /// crash) and that the unacknowledged list no longer shows: read each back; acknowledged with our
+    /// reference → the journal says so; otherwise acknowledge again.
+    async fn confirm_lost_acks(
+        &self,
+        listed: &BTreeSet<u64>,
+        acks: &mut Vec<(u64, OperationPayload)>,
+        report: &mut CycleReport,
+    ) -> Result<(), SyncError> {
+        const MAX_PER_CYCLE: u32 = 200;
+        let queued: BTreeSet<u64> = acks.iter().map(|(id, _)| *id).collect();
+        let records = self.store.load_unconfirmed(MAX_PER_CYCLE).await?;
+        let mut confirmed = Vec::new();
+        for mut rec in records.into_iter().filter(|r| !listed.contains(&r.shoppingfeed_id) && !queued.contains(&r.shoppingfeed_id)) {
+            let Some(shop_id) = rec.shop_order_id.clone() else { continue };
+            let decode = |b: &str| parse_order(b).map_err(|e| ApiError::Decode { what: "order", message: e.to_string() });
+            let order = match self.client.get(&paths::order(self.config.store_id, rec.shoppingfeed_id), "order", decode).await {
+                Ok(o) => o,
+                Err(ApiError::NotFound { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            if order.acknowledged_at.is_some() && order.store_reference.as_deref() == Some(shop_id.as_str()) {
+                rec.state = ImportState::Acknowledged;
+                rec.order.status = order.status.clone();
+                rec.updated_at = self.now_iso();
+                confirmed.push(rec);
+            } else {
+                acks.push(self.success_ack(rec.shoppingfeed_id, &shop_id));
+                report.reacknowledged += 1;
+            }
+        }
+        if !confirmed.is_empty() {
+            self.log("info", None, format!("{} acknowledgement(s) found confirmed at Shoppingfeed after an interruption", confirmed.len()));
+            self.store.save_imports(&confirmed).await?;
+        }
+        Ok(())
     }
 
     fn skip_reason(&self, order: &Order) -> Option<&'static str> {
@@ -509,12 +551,11 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                         report.failed += 1;
                         report.issue(None, None, error.code(), format!("unreadable order without an id: {error}"));
                     }
-                    PageEntry::Malformed { id: Some(id), reference, error } => {
+                    PageEntry::Malformed { id: Some(id), reference, channel, status, error } => {
                         let reference = reference.clone().unwrap_or_default();
                         let rec = known.remove(id).unwrap_or_else(|| {
-                            let snap =
-                                OrderSnapshot { status: OrderStatus::Missing, lines: vec![], latest_ship_date: None, created_at: None };
-                            self.new_record(*id, &reference, ChannelRef { id: None, name: String::new() }, snap)
+                            let snap = OrderSnapshot { status: status.clone(), lines: vec![], latest_ship_date: None, created_at: None };
+                            self.new_record(*id, &reference, ChannelRef { id: channel.0, name: channel.1.clone() }, snap)
                         });
                         if rec.shop_order_id.is_some() {
                             // Already in the shop: a later unreadable copy must not undo that.
@@ -627,7 +668,10 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
     }
 
     async fn acknowledge(&self, acks: Vec<(u64, OperationPayload)>, report: &mut CycleReport) -> Result<(), SyncError> {
-        for chunk in acks.chunks(MAX_BATCH) {
+        for (n, chunk) in acks.chunks(MAX_BATCH).enumerate() {
+            if n > 0 && n % 20 == 0 {
+                self.renew_lock().await?;
+            }
             let body = batch_body(chunk.iter().map(|(id, p)| (*id, p)));
             let accepted = self
                 .client

@@ -44,6 +44,8 @@ pub trait Store {
     async fn unlock(&self, owner: &str) -> Result<(), StoreError>;
     /// Journal entries of these Shoppingfeed orders (missing ones left out).
     async fn load_imports(&self, ids: &[u64]) -> Result<Vec<ImportRecord>, StoreError>;
+    /// Journal entries in state `created` (in the shop, acknowledgement not confirmed), at most `limit`.
+    async fn load_unconfirmed(&self, limit: u32) -> Result<Vec<ImportRecord>, StoreError>;
     /// Creates the shop order. Must be idempotent on `draft.shoppingfeed_id`: a second call returns the
     /// order created by the first.
     async fn create_order(&self, draft: &OrderDraft) -> Result<CreateOutcome, StoreError>;

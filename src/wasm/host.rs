@@ -247,6 +247,15 @@ impl Store for JsStore {
         Self::list(v, "loadImports")
     }
 
+    async fn load_unconfirmed(&self, limit: u32) -> Result<Vec<ImportRecord>, StoreError> {
+        // Optional for stores: without it, lost acknowledgements are only repaired when listed again.
+        if function(&self.obj, "loadUnconfirmed").is_none() {
+            return Ok(Vec::new());
+        }
+        let v = self.call("loadUnconfirmed", &[JsValue::from_f64(f64::from(limit))]).await?;
+        Self::list(v, "loadUnconfirmed")
+    }
+
     async fn create_order(&self, draft: &OrderDraft) -> Result<CreateOutcome, StoreError> {
         let v = self.call("createOrder", &[Self::arg(draft)?]).await?;
         Self::parse(v, "createOrder")

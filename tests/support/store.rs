@@ -4,7 +4,7 @@ use super::clock::ManualClock;
 use chrono::{DateTime, Duration, Utc};
 use shoppingfeed_orders::mapping::OrderDraft;
 use shoppingfeed_orders::order::OrderStatus;
-use shoppingfeed_orders::sync::{Clock, CreateOutcome, ImportRecord, OperationQuery, OperationRecord, Store, StoreError};
+use shoppingfeed_orders::sync::{Clock, CreateOutcome, ImportRecord, ImportState, OperationQuery, OperationRecord, Store, StoreError};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -138,6 +138,11 @@ impl Store for MemoryStore {
     async fn load_imports(&self, ids: &[u64]) -> Result<Vec<ImportRecord>, StoreError> {
         let s = self.inner.borrow();
         Ok(ids.iter().filter_map(|id| s.imports.get(id).cloned()).collect())
+    }
+
+    async fn load_unconfirmed(&self, limit: u32) -> Result<Vec<ImportRecord>, StoreError> {
+        let s = self.inner.borrow();
+        Ok(s.imports.values().filter(|r| r.state == ImportState::Created).take(limit as usize).cloned().collect())
     }
 
     async fn create_order(&self, draft: &OrderDraft) -> Result<CreateOutcome, StoreError> {

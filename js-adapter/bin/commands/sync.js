@@ -112,11 +112,13 @@ export default {
           report(await cycle());
           return 0;
         } catch (err) {
+          // One output for a failed cycle: the error, with what was done before it.
           const e = /** @type {any} */ (err);
-          if (e.report) report(e.report);
+          if (tty) process.stderr.write('\r\x1b[2K');
           const d = describe(e, s.token);
+          const did = e.report && (e.report.imported || e.report.acknowledged || e.report.sent);
           if (values.json) process.stdout.write(`${JSON.stringify({ ...(e.report ? counts(e.report) : {}), error: { code: d.errorCode, message: d.line } })}\n`);
-          process.stderr.write(`shoppingfeed-orders sync: ${d.line}${e.report && d.code === 1 ? ' (work done so far is kept)' : ''}\n`);
+          process.stderr.write(`shoppingfeed-orders sync: ${d.line}${did ? ` (kept: ${summary(e.report)})` : ''}\n`);
           return d.code;
         } finally {
           store.close?.();

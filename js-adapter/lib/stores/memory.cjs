@@ -45,12 +45,17 @@ class MemoryStore {
     return ids.filter((id) => this.imports.has(id)).map((id) => structuredClone(this.imports.get(id)));
   }
 
+  /** Journal entries created in the shop whose acknowledgement is not confirmed. @param {number} limit */
+  async loadUnconfirmed(limit) {
+    return [...this.imports.values()].filter((r) => r.state === 'created').slice(0, limit).map((r) => structuredClone(r));
+  }
+
   /** Idempotent on the Shoppingfeed id. @param {any} draft */
   async createOrder(draft) {
     const existing = this.orders.get(draft.shoppingfeedId);
     if (existing) return { outcome: 'created', shopOrderId: existing.id, existed: true };
-    const unknown = draft.lines.find((/** @type {any} */ l) => this.unknownSkus.has(l.sku));
-    if (unknown) return { outcome: 'rejected', message: `unknown SKU ${unknown.sku}` };
+    const index = draft.lines.findIndex((/** @type {any} */ l) => this.unknownSkus.has(l.sku));
+    if (index >= 0) return { outcome: 'rejected', message: `unknown SKU \`${draft.lines[index].sku}\` (items[${index}])` };
     const order = { id: `M-${String(this.orders.size + 1).padStart(6, '0')}`, status: 'open', draft };
     this.orders.set(draft.shoppingfeedId, order);
     return { outcome: 'created', shopOrderId: order.id };
@@ -80,7 +85,9 @@ class MemoryStore {
   /** The marketplace cancelled or refunded an imported order: the shop order follows. @param {any} record */
   async marketplaceStatusChanged(record) {
     const order = this.orders.get(record.shoppingfeedId);
-    if (order && ['cancelled', 'refused', 'refunded'].includes(record.order.status)) order.status = 'cancelled';
+    const cancel = Boolean(order && ['cancelled', 'refused', 'refunded'].includes(record.order.status));
+    if (order && cancel) order.status = 'cancelled';
+    this.events.push({ kind: 'marketplace-status', at: new Date().toISOString(), data: { shoppingfeedId: record.shoppingfeedId, status: record.order.status, shopOrderCancelled: cancel } });
   }
 
   /**
@@ -91,7 +98,9 @@ class MemoryStore {
     let list = [...this.imports.values()];
     if (filter.status) list = list.filter((r) => r.order.status === filter.status);
     if (filter.channel) list = list.filter((r) => r.channel.name.toLowerCase() === String(filter.channel).toLowerCase());
-    list.sort((a, b) => String(b.order.createdAt ?? '').localeCompare(String(a.order.createdAt ?? '')) || b.shoppingfeedId - a.shoppingfeedId);
+    // By instant, not by text: offsets differ across daylight saving time.
+    const at = (/** @type {any} */ r) => Date.parse(r.order.createdAt ?? '') || 0;
+    list.sort((a, b) => at(b) - at(a) || b.shoppingfeedId - a.shoppingfeedId);
     const offset = filter.offset ?? 0;
     const page = list.slice(offset, offset + (filter.limit ?? 100));
     const items = page.map((record) => ({

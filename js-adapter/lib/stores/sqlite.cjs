@@ -146,6 +146,22 @@ const json = (v) => (v === undefined ? null : JSON.stringify(v));
 const nowIso = () => new Date().toISOString();
 
 /**
+ * Whether a lock owner (`host:pid:…`, as createOrderSync names it) is a process of this machine that
+ * no longer runs: a sync killed with SIGKILL then frees the store at once instead of at lock expiry.
+ * @param {string} owner
+ */
+function holderIsDead(owner) {
+  const [host, pid] = owner.split(':');
+  if (host !== require('node:os').hostname() || !/^\d+$/.test(pid ?? '') || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return /** @type {NodeJS.ErrnoException} */ (err).code === 'ESRCH';
+  }
+}
+
+/**
  * A marketplace timestamp as UTC ISO (so `+01:00` and `+02:00` dates sort by instant); the raw text when
  * it does not parse; null when absent.
  * @param {unknown} s
@@ -209,6 +225,7 @@ class SqliteStore {
       lockSet: p(`INSERT INTO locks (name, owner, expires_at, updated_at) VALUES (?, ?, ?, ?)
                   ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, updated_at = excluded.updated_at`),
       lockDel: p('DELETE FROM locks WHERE name = ? AND owner = ?'),
+      unconfirmed: p(`SELECT record FROM imports WHERE state = 'created' ORDER BY updated_at LIMIT ?`).pluck(),
       importsIn: p('SELECT record FROM imports WHERE shoppingfeed_id IN (SELECT value FROM json_each(?))').pluck(),
       importPut: p(`INSERT INTO imports (shoppingfeed_id, reference, channel_id, channel_name, channel_key, state, shop_order_id,
                       status, tries, last_error, created_at, updated_at, record)
@@ -291,7 +308,7 @@ class SqliteStore {
     return this.#write(() => {
       const now = Date.now();
       const held = s.lockGet.get(LOCK_NAME);
-      if (held && held.owner !== owner && held.expiresAt > now) return false;
+      if (held && held.owner !== owner && held.expiresAt > now && !holderIsDead(held.owner)) return false;
       s.lockSet.run(LOCK_NAME, owner, now + Number(ttlMs), new Date(now).toISOString());
       return true;
     });
@@ -306,6 +323,11 @@ class SqliteStore {
    * Journal entries of these Shoppingfeed orders, in the order asked, missing ones left out.
    * @param {number[]} ids @returns {Promise<ImportRecord[]>}
    */
+  /** Journal entries created in the shop whose acknowledgement is not confirmed. @param {number} limit */
+  async loadUnconfirmed(limit) {
+    return this.#s.unconfirmed.all(Number(limit)).map((/** @type {string} */ t) => JSON.parse(t));
+  }
+
   async loadImports(ids) {
     /** @type {Map<number, ImportRecord>} */
     const found = new Map();
