@@ -274,6 +274,9 @@ export interface OrderStore {
   saveOperations(records: OperationRecord[]): Promise<void> | void;
   /** Operation records by state (empty: all) and order. */
   operations(query: { states: OperationState[]; shoppingfeedId: number | null }): Promise<OperationRecord[]> | OperationRecord[];
+  /** Journal entries in state `created` (acknowledgement not confirmed), at most `limit`: lets the engine
+   * repair an acknowledgement whose answer was lost in a crash. */
+  loadUnconfirmed?(limit: number): Promise<ImportRecord[]> | ImportRecord[];
   /** Takes the store-wide sync lock for `ttlMs` (renews our own); false when another process holds it. */
   tryLock?(owner: string, ttlMs: number): Promise<boolean> | boolean;
   /** Releases our lock. */
@@ -397,6 +400,7 @@ export class MemoryStore implements OrderStore {
   marketplaceStatusChanged(record: ImportRecord, previous: OrderStatus): Promise<void>;
   listOrders(filter?: OrderFilter): Promise<{ total: number; items: { record: ImportRecord; operations: OperationRecord[] }[] }>;
   recordEvent(event: { kind: string; at: string; data: unknown }): Promise<void>;
+  loadUnconfirmed(limit: number): Promise<ImportRecord[]>;
 }
 
 /** The journal and a small shop in SQLite (better-sqlite3, WAL, versioned migrations). */
@@ -413,8 +417,13 @@ export class SqliteStore implements OrderStore {
   marketplaceStatusChanged(record: ImportRecord, previous: OrderStatus): Promise<void>;
   listOrders(filter?: OrderFilter): Promise<{ total: number; items: { record: ImportRecord; operations: OperationRecord[] }[] }>;
   recordEvent(event: { kind: string; at: string; data: unknown }): Promise<void>;
+  loadUnconfirmed(limit: number): Promise<ImportRecord[]>;
   /** Adds SKUs to the catalog. */
   addProducts(skus: string[]): void;
+  /** The event log, newest first. */
+  events(filter?: { limit?: number; kind?: string }): Promise<{ id: number; kind: string; at: string; data: unknown }[]>;
+  /** The shop order created for a Shoppingfeed order, with its lines (null when none). */
+  shopOrder(shoppingfeedId: number): Promise<({ id: string; status: 'open' | 'cancelled'; lines: unknown[]; draft: OrderDraft } & Record<string, unknown>) | null>;
   /** Closes the database. */
   close(): void;
 }
