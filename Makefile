@@ -7,7 +7,7 @@ CRATE_WASM := target/wasm32-unknown-unknown/release/shoppingfeed_orders.wasm
 # Chromium's driver, named explicitly: the test runner would pick geckodriver first if both were on PATH.
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: setup build test test-native test-wasm test-js lint demo bench clean
+.PHONY: setup build test test-native test-wasm test-js test-vendure lint demo bench clean
 
 ## setup: toolchain target, wasm-bindgen CLI of the Cargo.lock version, Chromium + driver (idempotent)
 setup:
@@ -31,6 +31,10 @@ test-wasm: build
 
 test-js: build
 	node --test js-adapter/test/
+
+## test-vendure: a Vendure 3 shop (sql.js) with the plugin installed from the packed tarball, against the sandbox
+test-vendure: build
+	@platforms/vendure/run-tests.sh
 
 lint:
 	cargo fmt --check

@@ -20,4 +20,6 @@ step "TypeScript declarations (tsc --noEmit --strict)"
 (cd js-adapter && npx tsc -p tsconfig.json) && echo ok
 step "JS suites (node:test): built packages, sandbox, stores, CLI"
 node --test js-adapter/test/
+step "Vendure 3 shop with the plugin from the packed tarball"
+platforms/vendure/run-tests.sh
 printf '\nall test layers passed in %d s\n' "$(( $(date +%s) - t0 ))"
