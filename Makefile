@@ -40,9 +40,9 @@ lint:
 	cargo fmt --check
 	cargo clippy --locked --all-targets -- -D warnings
 
-## demo: sandbox + engine + an in-memory store, the whole circuit, then a summary
+## demo: sandbox + engine + SQLite store, the whole circuit, a summary, the dashboard (SERVE=1 keeps it up)
 demo: build
-	node js-adapter/bin/shoppingfeed-orders.js demo $(if $(DB),--db $(DB))
+	node js-adapter/bin/shoppingfeed-orders.js demo $(if $(DB),--db $(DB)) $(if $(filter 1 true yes,$(SERVE)),--serve)
 
 ## bench: printed figures (no timed tests)
 bench: build

@@ -16,6 +16,7 @@ echo '{"type":"commonjs"}' > pkg/nodejs/package.json
 rm -rf js-adapter/wasm && cp -r pkg/nodejs js-adapter/wasm
 # The dashboard page loads the web build from its own origin.
 rm -rf www/pkg && mkdir -p www && cp -r pkg/web www/pkg
+rm -rf js-adapter/www && cp -r www js-adapter/www
 raw=$(stat -c %s pkg/web/shoppingfeed_orders_bg.wasm)
 gz=$(gzip -9c pkg/web/shoppingfeed_orders_bg.wasm | wc -c)
 js=$(gzip -9c pkg/web/shoppingfeed_orders.js | wc -c)

@@ -16,6 +16,7 @@ const COMMANDS = {
   sync: { summary: 'import, acknowledge and send pending operations (once or on a schedule)', load: () => import('./commands/sync.js') },
   ship: { summary: 'ship an order once: carrier, tracking number, tracking URL', load: () => import('./commands/ship.js') },
   orders: { summary: 'list the stored orders and their sync state', load: () => import('./commands/orders.js') },
+  dashboard: { summary: 'serve the admin dashboard (orders, detail, ship form, sync log) over the store', load: () => import('./commands/dashboard.js') },
   demo: { summary: 'the whole circuit on this machine: sandbox + engine + SQLite store', load: () => import('./commands/demo.js') },
   sandbox: { summary: 'run a local Shoppingfeed API + marketplace emulator', load: () => import('./commands/sandbox.js') },
 };

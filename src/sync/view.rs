@@ -107,7 +107,13 @@ pub fn order_view(record: &ImportRecord, operations: &[OperationRecord], now: Da
     let due = record.order.latest_ship_date.as_deref().and_then(parse_timestamp);
     let created = record.order.created_at.as_deref().and_then(parse_timestamp);
     let deadline = if shipped { deadline(None, None, now) } else { deadline(due.as_ref(), created.as_ref(), now) };
-    let failed_op = ops.iter().any(|o| o.state == OperationState::Failed);
+    // A failure counts until a later operation of the same kind is under way or done (a retry).
+    let failed_op = ops.iter().enumerate().any(|(i, o)| {
+        o.state == OperationState::Failed
+            && !ops[i + 1..].iter().any(|later| {
+                later.operation() == o.operation() && !matches!(later.state, OperationState::Failed | OperationState::Canceled)
+            })
+    });
     let needs_attention =
         record.state == ImportState::Failed || failed_op || matches!(deadline.state, DeadlineState::AtRisk | DeadlineState::Overdue);
     OrderView {

@@ -4,15 +4,21 @@
 // acknowledges, accepts, ships a share as a shop admin hook would, follows tickets, and picks up a
 // cancellation made on the marketplace side; then a summary per channel.
 import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { startSandbox } from '../../sandbox/index.js';
 import { UsageError, describe, openStore, parse, pkg } from '../common.js';
 
-const USAGE = `usage: shoppingfeed-orders demo [--db FILE] [--orders N] [--seed S]
+const USAGE = `usage: shoppingfeed-orders demo [--db FILE] [--orders N] [--seed S] [--serve] [--port P]
 
   --db FILE     SQLite store to create (default ./shoppingfeed-demo.db; replaced)
   --orders N    new marketplace orders per channel (default 40)
   --seed S      sandbox seed (default 2026)
+  --serve       keep the sandbox and the dashboard running until Ctrl-C (also SERVE=1)
+  --port P      dashboard port with --serve (default 8470)
 `;
+
+/** @type {{ startDashboard: (o: any) => Promise<{ url: string, close: () => Promise<void> }> }} */
+const { startDashboard } = createRequire(import.meta.url)('../../lib/dashboard/index.cjs');
 
 /** Tracking URL templates a shop admin configures per carrier. */
 const TRACKING = {
@@ -31,7 +37,7 @@ export default {
     /** @type {Awaited<ReturnType<typeof startSandbox>> | undefined} */
     let sandbox;
     try {
-      const { values } = parse(args, { orders: { type: 'string' }, seed: { type: 'string' } });
+      const { values } = parse(args, { orders: { type: 'string' }, seed: { type: 'string' }, serve: { type: 'boolean' }, port: { type: 'string' } });
       if (values.help) {
         process.stdout.write(USAGE);
         return 0;
@@ -114,6 +120,22 @@ export default {
       const cancelled = after.filter((/** @type {any} */ o) => o.status === 'cancelled').length;
       say(`\ncancelled on the marketplace after import, passed to the shop: ${cancelled}; HTTP calls: ${sync.requests}; `
         + `${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+      const serve = Boolean(values.serve) || ['1', 'true', 'yes'].includes(String(process.env.SERVE ?? '').toLowerCase());
+      if (!serve) {
+        say(`\ndashboard: shoppingfeed-orders dashboard --db ${db}   (or: make demo SERVE=1 to keep it all running)`);
+        store.close?.();
+        return 0;
+      }
+      const dashboard = await startDashboard({
+        store, sync, port: Number(values.port ?? 8470), now: () => control.clock().now, secrets: [sandbox.token],
+      });
+      say(`\ndashboard: ${dashboard.url}   (sandbox ${sandbox.url}; Ctrl-C to stop)`);
+      await new Promise((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await dashboard.close();
       store.close?.();
       return 0;
     } catch (err) {
