@@ -1,0 +1,54 @@
+//! The order view the CLI and the dashboard show: deadline, shipment, what needs attention.
+#![allow(clippy::unwrap_used)]
+
+use chrono::{TimeZone, Utc};
+use shoppingfeed_orders::sync::{ImportRecord, OperationRecord, OperationState, order_view};
+
+fn record() -> ImportRecord {
+    serde_json::from_value(serde_json::json!({
+        "shoppingfeedId": 42, "reference": "R-42", "channel": {"id": 66, "name": "Amazon"}, "state": "acknowledged",
+        "shopOrderId": "SO-1", "order": {"status": "waiting_shipment", "lines": [{"id": 7, "quantity": 2}],
+        "latestShipDate": "2026-01-10T00:00:00+00:00", "createdAt": "2026-01-01T00:00:00+00:00"},
+        "tries": 0, "lastError": null, "errorAcked": null, "ackBatchId": "b1", "updatedAt": "2026-01-01T00:00:00+00:00"
+    }))
+    .unwrap()
+}
+
+fn ship(n: u32, state: &str, at: &str) -> OperationRecord {
+    serde_json::from_value(serde_json::json!({
+        "id": format!("42:ship:{n}"), "shoppingfeedId": 42, "reference": "R-42", "state": state, "batchId": format!("b{n}"),
+        "message": if state == "failed" { Some("tracking URL required") } else { None }, "attempts": 1,
+        "recordedAt": at, "updatedAt": at,
+        "payload": {"operation": "ship", "shipment": {"carrier": "UPS", "trackingNumber": "1Z999AA10123456784",
+            "trackingUrl": "", "items": [], "warehouseId": null, "returnInfo": null, "complete": true}}
+    }))
+    .unwrap()
+}
+
+#[test]
+fn unshipped_order_near_its_deadline_needs_attention() {
+    let early = order_view(&record(), &[], Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap());
+    assert!(!early.needs_attention);
+    assert_eq!(early.deadline.state, shoppingfeed_orders::order::DeadlineState::OnTime);
+    let late = order_view(&record(), &[], Utc.with_ymd_and_hms(2026, 1, 9, 12, 0, 0).unwrap());
+    assert!(late.needs_attention);
+    assert!(late.allowed.iter().any(|o| o.as_str() == "ship"));
+}
+
+#[test]
+fn a_failed_shipment_needs_attention_until_a_retry_goes_out() {
+    let now = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
+    let failed = [ship(1, "failed", "2026-01-01T10:00:00+00:00")];
+    let v = order_view(&record(), &failed, now);
+    assert!(v.needs_attention);
+    assert_eq!(v.shipment.as_ref().unwrap().state, OperationState::Failed);
+    assert!(v.allowed.iter().any(|o| o.as_str() == "ship"), "a failed shipment can be sent again");
+
+    let retried = [ship(1, "failed", "2026-01-01T10:00:00+00:00"), ship(2, "succeeded", "2026-01-01T11:00:00+00:00")];
+    let v = order_view(&record(), &retried, now);
+    assert!(!v.needs_attention);
+    assert_eq!(v.shipment.as_ref().unwrap().state, OperationState::Succeeded);
+    assert!(!v.allowed.iter().any(|o| o.as_str() == "ship"), "shipped in full: no second ship");
+    assert_eq!(v.deadline.state, shoppingfeed_orders::order::DeadlineState::None, "no countdown once shipped");
+    assert_eq!(v.operations.len(), 2);
+}
