@@ -68,7 +68,8 @@ export function openStore(file) {
   } catch (err) {
     const e = /** @type {any} */ (err);
     if (e.code === 'MODULE_NOT_FOUND' && String(e.message).includes('better-sqlite3')) throw new UsageError('the SQLite store needs better-sqlite3: npm install better-sqlite3@12');
-    throw new UsageError(`cannot open the store ${file}: ${e.message}`);
+    // A file that cannot be opened (permissions, busy, corrupt) is a runtime failure, not a usage error.
+    throw pkg.codedError('StoreError', 'StoreFailed', `cannot open the store ${file}: ${e.message}`);
   }
 }
 

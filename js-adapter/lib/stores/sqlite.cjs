@@ -196,14 +196,16 @@ class SqliteStore {
     try {
       // busy_timeout first: switching to WAL needs a lock another process may be holding.
       this.db.pragma('busy_timeout = 5000');
-      this.db.pragma('journal_mode = WAL');
+      // SQLite answers BUSY at once, without the busy handler, when two processes switch a new file
+      // to WAL together: retry that step for a few seconds.
+      retryBusy(() => this.db.pragma('journal_mode = WAL'));
       // NORMAL commits the WAL without fsync (crash-safe, not power-loss-safe); the journal writes
       // (saveImports, saveOperations) are committed with FULL, which syncs every frame before them too,
       // so orders are durable before the engine acknowledges them or sends an operation.
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
       /** @type {number[]} versions applied by this open */
-      this.migrated = migrate(this.db);
+      this.migrated = retryBusy(() => migrate(this.db));
       this.#prepare();
       if (options.catalog) this.#addProducts([...options.catalog]);
     } catch (err) {
@@ -631,6 +633,23 @@ class SqliteStore {
  * @param {any} db
  * @returns {number[]} versions applied now
  */
+/**
+ * Runs `step`, again after a short pause while SQLite reports the file busy (up to ~5 s).
+ * @template T @param {() => T} step @returns {T}
+ */
+function retryBusy(step) {
+  const until = Date.now() + 5000;
+  for (;;) {
+    try {
+      return step();
+    } catch (err) {
+      const code = /** @type {any} */ (err).code;
+      if (!(code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') || Date.now() > until) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
+    }
+  }
+}
+
 function migrate(db) {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
