@@ -47,6 +47,7 @@ demo: build
 ## bench: printed figures (no timed tests)
 bench: build
 	node js-adapter/bench/sandbox.bench.js
+	node js-adapter/bench/import.bench.js
 
 clean:
 	rm -rf pkg target/wasm32-unknown-unknown/release/shoppingfeed_orders.wasm
