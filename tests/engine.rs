@@ -743,7 +743,10 @@ fn the_token_never_appears_in_logs_or_debug_output() {
     world.api.inject("POST", SHIP, Fault::ProcessThenStatus(502), 1);
     let lines: Rc<RefCell<Vec<String>>> = Rc::default();
     let sink = lines.clone();
-    let engine = world.engine().with_log(move |r: &LogRecord| sink.borrow_mut().push(format!("{} {} {:?}", r.level, r.message, r)));
+    // Every line, per-order debug lines included.
+    let engine = world
+        .engine_with(|c| c.log_level = "debug".into())
+        .with_log(move |r: &LogRecord| sink.borrow_mut().push(format!("{} {} {:?}", r.level, r.message, r)));
 
     run(&engine);
     block_on(engine.ship(ids[0], &ship_request("250012345678", vec![]))).unwrap();
@@ -753,6 +756,7 @@ fn the_token_never_appears_in_logs_or_debug_output() {
 
     let lines = lines.borrow();
     assert!(lines.len() >= 8, "{lines:#?}");
+    assert!(lines.iter().any(|l| l.starts_with("debug ")), "{lines:#?}");
     assert!(lines.iter().all(|l| !l.contains(TOKEN)), "{lines:#?}");
     let debug = format!("{:?}", engine.config());
     assert!(!debug.contains(TOKEN) && debug.contains("[redacted]"), "{debug}");
@@ -808,4 +812,17 @@ fn a_pending_ship_is_sent_even_when_the_order_list_fails() {
     let failure = run_err(&engine);
     assert_eq!(failure.error.code(), "ServerError");
     assert_eq!(world.api.applied("ship"), 1);
+}
+
+#[test]
+fn log_lines_below_the_level_do_not_reach_the_host() {
+    let world = World::new();
+    world.add_orders(3);
+    let lines: Rc<RefCell<Vec<String>>> = Rc::default();
+    let sink = lines.clone();
+    let engine = world.engine().with_log(move |r: &LogRecord| sink.borrow_mut().push(r.level.to_string()));
+    run(&engine);
+    let lines = lines.borrow();
+    assert!(!lines.is_empty());
+    assert!(lines.iter().all(|l| l != "debug"), "{lines:?}");
 }

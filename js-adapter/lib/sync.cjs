@@ -76,6 +76,7 @@ function createOrderSync(options) {
           ...(options.errorAckAfter ? { errorAckAfter: options.errorAckAfter } : {}),
           ...(options.retry ? { retry: options.retry } : {}),
           owner,
+          logLevel: options.logLevel ?? 'info',
         },
         {
           store: options.store,

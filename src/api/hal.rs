@@ -86,20 +86,66 @@ pub fn parse_page<T>(body: &str, rel: &str, what: &'static str, item: impl Fn(&V
 }
 
 /// Decodes an order list page; a malformed order becomes [`PageEntry::Malformed`], not a failure.
+/// Each order is parsed once, straight from its own text; only one that fails is parsed again through
+/// a generic value, to name the bad field.
 pub fn parse_order_page(body: &str) -> Result<Page<PageEntry>, ApiError> {
-    parse_page(body, "order", "order list", |v| match parse_order_value(v) {
-        Ok(o) => PageEntry::Order(Box::new(o)),
-        Err(error) => PageEntry::Malformed {
-            id: v.get("id").and_then(|i| i.as_u64().or_else(|| i.as_str().and_then(|s| s.trim().parse().ok()))),
-            reference: v.get("reference").and_then(Value::as_str).map(str::to_string),
-            channel: (
-                v.get("channelId").or_else(|| v.pointer("/_embedded/channel/id")).and_then(Value::as_u64),
-                v.pointer("/_embedded/channel/name").and_then(Value::as_str).map(clip).unwrap_or_default(),
-            ),
-            status: v.get("status").and_then(Value::as_str).map(crate::order::OrderStatus::parse).unwrap_or_default(),
-            error,
-        },
+    use serde_json::value::RawValue;
+    let what = "order list";
+    let decode = |e: serde_json::Error| ApiError::Decode { what, message: e.to_string() };
+    let top: std::collections::BTreeMap<&str, &RawValue> = serde_json::from_str(body).map_err(decode)?;
+    let field = |k: &str| top.get(k).and_then(|r| serde_json::from_str::<Value>(r.get()).ok()).unwrap_or(Value::Null);
+    let figures = serde_json::json!({
+        "total": field("total"), "limit": field("limit"), "pages": field("pages"), "page": field("page"), "count": field("count"),
+    });
+    let embedded: std::collections::BTreeMap<&str, &RawValue> = match top.get("_embedded") {
+        Some(raw) if raw.get().trim_start().starts_with('{') => serde_json::from_str(raw.get()).map_err(decode)?,
+        _ => Default::default(),
+    };
+    let list = embedded.get("order").copied().or_else(|| embedded.values().copied().find(|r| r.get().trim_start().starts_with('[')));
+    let raws: Vec<&RawValue> = match list {
+        Some(r) if r.get().trim() == "null" => Vec::new(),
+        Some(r) => {
+            serde_json::from_str(r.get()).map_err(|_| ApiError::Decode { what, message: "`_embedded.order` is not a list".into() })?
+        }
+        None => Vec::new(),
+    };
+    let items = raws
+        .into_iter()
+        .map(|raw| match serde_json::from_str::<Order>(raw.get()) {
+            Ok(o) => PageEntry::Order(Box::new(o)),
+            Err(_) => {
+                let v: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+                match parse_order_value(&v) {
+                    // Valid after all (e.g. a duplicated key, which the generic value tolerates).
+                    Ok(o) => PageEntry::Order(Box::new(o)),
+                    Err(error) => malformed(&v, error),
+                }
+            }
+        })
+        .collect();
+    let next = field("_links").pointer("/next/href").and_then(Value::as_str).filter(|h| !h.is_empty()).map(str::to_string);
+    Ok(Page {
+        total: number(&figures, "total"),
+        limit: number(&figures, "limit"),
+        pages: number(&figures, "pages"),
+        page: number(&figures, "page"),
+        count: number(&figures, "count"),
+        next,
+        items,
     })
+}
+
+fn malformed(v: &Value, error: OrderError) -> PageEntry {
+    PageEntry::Malformed {
+        id: v.get("id").and_then(|i| i.as_u64().or_else(|| i.as_str().and_then(|s| s.trim().parse().ok()))),
+        reference: v.get("reference").and_then(Value::as_str).map(str::to_string),
+        channel: (
+            v.get("channelId").or_else(|| v.pointer("/_embedded/channel/id")).and_then(Value::as_u64),
+            v.pointer("/_embedded/channel/name").and_then(Value::as_str).map(clip).unwrap_or_default(),
+        ),
+        status: v.get("status").and_then(Value::as_str).map(crate::order::OrderStatus::parse).unwrap_or_default(),
+        error,
+    }
 }
 
 /// Resolves a link href against the API base URL. Only a relative href or one on the API's own

@@ -3,18 +3,19 @@
 
 use super::client::{Client, Retry};
 use super::error::SyncError;
-use super::host::{Clock, Http, Store};
+use super::host::{Clock, Http, Store, StoreError};
 use super::journal::{CreateOutcome, ImportRecord, ImportState, OperationQuery, OperationRecord, OperationState, OrderSnapshot};
 use crate::api::operation::multipart_upload;
 use crate::api::{
     AckStatus, ApiError, MAX_BATCH, OperationPayload, OrderQuery, PageEntry, RefundLine, RetryPolicy, Ticket, TicketState, batch_body,
     parse_batch_accepted, parse_order_page, parse_ticket_page, paths,
 };
-use crate::mapping::{ChannelRef, MappingOptions, is_fulfilled_by_channel, to_draft};
+use crate::mapping::{ChannelRef, MappingOptions, OrderDraft, is_fulfilled_by_channel, to_draft};
 use crate::order::lenient::{format_utc, parse_timestamp};
 use crate::order::shipment::{OrderedLine, ordered_lines, validate};
 use crate::order::{ChannelSupport, Operation, Order, OrderError, OrderStatus, ShipRequest, ShipmentError, lifecycle, parse_order};
 use chrono::Duration;
+use futures_util::future::join;
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -56,6 +57,8 @@ pub struct EngineConfig {
     pub user_agent: String,
     /// Lock owner name (process id or host name), to tell holders apart.
     pub owner: String,
+    /// Least severe log line passed to the host: `debug`, `info` (default), `warn` or `error`.
+    pub log_level: String,
 }
 
 impl Default for EngineConfig {
@@ -74,6 +77,7 @@ impl Default for EngineConfig {
             mapping: MappingOptions::default(),
             user_agent: concat!("shoppingfeed-orders/", env!("CARGO_PKG_VERSION")).to_string(),
             owner: "shoppingfeed-orders".to_string(),
+            log_level: "info".to_string(),
         }
     }
 }
@@ -199,6 +203,21 @@ struct OrderFacts {
     lines: Vec<OrderedLine>,
 }
 
+/// An acknowledgement waiting for the end of paging, kept small: 100,000 of them must not weigh.
+struct PendingAck {
+    id: u64,
+    /// The shop order id (success) or the error message.
+    outcome: Result<String, String>,
+}
+
+/// What preparing an order led to.
+enum Step {
+    /// Nothing to create; the journal entry to save, if any.
+    Done(Option<Box<ImportRecord>>),
+    /// The journal entry and the draft the store must create.
+    Create(Box<(ImportRecord, OrderDraft)>),
+}
+
 /// Where log lines go.
 type LogSink = Box<dyn Fn(&LogRecord)>;
 
@@ -269,6 +288,16 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
     }
 
     fn log(&self, level: &'static str, order_id: Option<u64>, message: String) {
+        let rank = |l: &str| match l {
+            "debug" => 0,
+            "info" => 1,
+            "warn" => 2,
+            _ => 3,
+        };
+        // Below the threshold nothing crosses into the host: one line per order adds up.
+        if rank(level) < rank(&self.config.log_level) {
+            return;
+        }
         if let Some(sink) = &self.log {
             sink(&LogRecord { level, message, order_id });
         }
@@ -347,9 +376,10 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         let mut seen = BTreeSet::new();
         let mut acks = Vec::new();
         let mut list_error = None;
-        let mut next = Some(paths::orders(self.config.store_id, &OrderQuery::to_import(statuses, since).to_query_string()));
-        while let Some(href) = next.take() {
-            let page = match self.client.get(&href, "order list", parse_order_page).await {
+        let mut href = paths::orders(self.config.store_id, &OrderQuery::to_import(statuses, since).to_query_string());
+        let mut fetched = self.client.get(&href, "order list", parse_order_page).await;
+        loop {
+            let page = match fetched {
                 Ok(p) => p,
                 // What was read before the failure is still imported and acknowledged: progress
                 // against a flaky API, and nothing is lost.
@@ -360,14 +390,23 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             };
             report.pages += 1;
             let entries: Vec<PageEntry> = page.items.into_iter().filter(|e| entry_id(e).is_none_or(|id| seen.insert(id))).collect();
-            acks.extend(self.import_entries(entries, report).await?);
-            next = page.next.filter(|n| *n != href);
+            let next = page.next.filter(|n| *n != href && report.pages < MAX_PAGES);
+            let Some(next) = next else {
+                acks.extend(self.import_entries(entries, report).await?);
+                if report.pages >= MAX_PAGES {
+                    self.log("warn", None, format!("stopped paging after {MAX_PAGES} pages"));
+                }
+                break;
+            };
+            // The next page downloads while this one is created: the import takes about as long as
+            // the slower of the two, not their sum. Nothing is acknowledged yet, so paging is safe.
+            let (created, following) =
+                join(self.import_entries(entries, report), self.client.get(&next, "order list", parse_order_page)).await;
+            acks.extend(created?);
+            fetched = following;
+            href = next;
             if report.pages % 20 == 0 {
                 self.renew_lock().await?;
-            }
-            if report.pages >= MAX_PAGES {
-                self.log("warn", None, format!("stopped paging after {MAX_PAGES} pages"));
-                break;
             }
         }
         if list_error.is_none() {
@@ -432,11 +471,11 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
     async fn confirm_lost_acks(
         &self,
         listed: &BTreeSet<u64>,
-        acks: &mut Vec<(u64, OperationPayload)>,
+        acks: &mut Vec<PendingAck>,
         report: &mut CycleReport,
     ) -> Result<(), SyncError> {
         const MAX_PER_CYCLE: u32 = 200;
-        let queued: BTreeSet<u64> = acks.iter().map(|(id, _)| *id).collect();
+        let queued: BTreeSet<u64> = acks.iter().map(|a| a.id).collect();
         let records = self.store.load_unconfirmed(MAX_PER_CYCLE).await?;
         let mut confirmed = Vec::new();
         for mut rec in records.into_iter().filter(|r| !listed.contains(&r.shoppingfeed_id) && !queued.contains(&r.shoppingfeed_id)) {
@@ -498,13 +537,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
     }
 
     /// Records a failed import; queues an error acknowledge unless this very message was sent already.
-    fn fail_import(
-        &self,
-        mut rec: ImportRecord,
-        message: String,
-        acks: &mut Vec<(u64, OperationPayload)>,
-        report: &mut CycleReport,
-    ) -> ImportRecord {
+    fn fail_import(&self, mut rec: ImportRecord, message: String, acks: &mut Vec<PendingAck>, report: &mut CycleReport) -> ImportRecord {
         rec.state = ImportState::Failed;
         rec.tries += 1;
         rec.last_error = Some(message.clone());
@@ -513,38 +546,24 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         report.issue(Some(rec.shoppingfeed_id), Some(&rec.reference), "ImportFailed", message.clone());
         self.log("warn", Some(rec.shoppingfeed_id), format!("order {} not imported: {message}", rec.shoppingfeed_id));
         if rec.tries >= self.config.error_ack_after.max(1) && rec.error_acked.as_deref() != Some(message.as_str()) {
-            acks.push((
-                rec.shoppingfeed_id,
-                OperationPayload::Acknowledge {
-                    status: AckStatus::Error,
-                    store_reference: String::new(),
-                    acknowledged_at: self.now_iso(),
-                    message: Some(message),
-                },
-            ));
+            acks.push(PendingAck { id: rec.shoppingfeed_id, outcome: Err(message) });
         }
         rec
     }
 
-    fn success_ack(&self, id: u64, shop_order_id: &str) -> (u64, OperationPayload) {
-        (
-            id,
-            OperationPayload::Acknowledge {
-                status: AckStatus::Success,
-                store_reference: shop_order_id.to_string(),
-                acknowledged_at: self.now_iso(),
-                message: None,
-            },
-        )
+    fn success_ack(&self, id: u64, shop_order_id: &str) -> PendingAck {
+        PendingAck { id, outcome: Ok(shop_order_id.to_string()) }
     }
 
-    async fn import_entries(&self, entries: Vec<PageEntry>, report: &mut CycleReport) -> Result<Vec<(u64, OperationPayload)>, SyncError> {
+    async fn import_entries(&self, entries: Vec<PageEntry>, report: &mut CycleReport) -> Result<Vec<PendingAck>, SyncError> {
         let mut acks = Vec::new();
         for chunk in entries.chunks(200) {
             let ids: Vec<u64> = chunk.iter().filter_map(entry_id).collect();
             let mut known: BTreeMap<u64, ImportRecord> =
                 self.store.load_imports(&ids).await?.into_iter().map(|r| (r.shoppingfeed_id, r)).collect();
             let mut to_save = Vec::new();
+            let mut to_create: Vec<(&Order, ImportRecord)> = Vec::new();
+            let mut drafts: Vec<OrderDraft> = Vec::new();
             for entry in chunk {
                 match entry {
                     PageEntry::Malformed { id: None, error, .. } => {
@@ -566,11 +585,21 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                         }
                         to_save.push(self.fail_import(rec, error.to_string(), &mut acks, report));
                     }
-                    PageEntry::Order(order) => {
-                        if let Some(rec) = self.import_one(order, known.remove(&order.id), report, &mut acks).await {
-                            to_save.push(rec);
+                    PageEntry::Order(order) => match self.prepare(order, known.remove(&order.id), report, &mut acks).await {
+                        Step::Done(rec) => to_save.extend(rec.map(|r| *r)),
+                        Step::Create(c) => {
+                            let (rec, draft) = *c;
+                            to_create.push((order.as_ref(), rec));
+                            drafts.push(draft);
                         }
-                    }
+                    },
+                }
+            }
+            // The page's new orders go to the store in one call (one transaction where it can).
+            if !to_create.is_empty() {
+                let outcomes = self.store.create_orders(&drafts).await;
+                for ((order, rec), outcome) in to_create.into_iter().zip(outcomes) {
+                    to_save.extend(self.created(order, rec, outcome, report, &mut acks));
                 }
             }
             if !to_save.is_empty() {
@@ -580,24 +609,19 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         Ok(acks)
     }
 
-    /// Imports one order; returns the journal entry to save, if any changed.
-    async fn import_one(
-        &self,
-        order: &Order,
-        known: Option<ImportRecord>,
-        report: &mut CycleReport,
-        acks: &mut Vec<(u64, OperationPayload)>,
-    ) -> Option<ImportRecord> {
+    /// First half of importing one order: everything before the store creates it. Returns the journal
+    /// entry to save when nothing needs creating, or the draft to create.
+    async fn prepare(&self, order: &Order, known: Option<ImportRecord>, report: &mut CycleReport, acks: &mut Vec<PendingAck>) -> Step {
         if order.status == OrderStatus::WaitingStoreAcceptance {
             if self.config.auto_accept {
                 self.auto_accept(order, report).await;
             }
-            return None;
+            return Step::Done(None);
         }
         if let Some(reason) = self.skip_reason(order) {
             report.skipped += 1;
             self.log("debug", Some(order.id), format!("order {} skipped: {reason}", order.id));
-            return None;
+            return Step::Done(None);
         }
         if let Some(mut rec) = known.clone().filter(|r| r.shop_order_id.is_some()) {
             // In the shop already but still unacknowledged at Shoppingfeed: acknowledge again, never
@@ -605,14 +629,25 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             acks.push(self.success_ack(order.id, rec.shop_order_id.as_deref().unwrap_or_default()));
             report.reacknowledged += 1;
             rec.order.status = order.status.clone();
-            return Some(rec);
+            return Step::Done(Some(Box::new(rec)));
         }
         let rec = known.unwrap_or_else(|| self.new_record(order.id, &order.reference, channel_of(order), snapshot(order)));
-        let draft = match to_draft(order, &self.config.mapping) {
-            Ok(d) => d,
-            Err(e) => return Some(self.fail_import(rec, e.to_string(), acks, report)),
-        };
-        match self.store.create_order(&draft).await {
+        match to_draft(order, &self.config.mapping) {
+            Ok(draft) => Step::Create(Box::new((rec, draft))),
+            Err(e) => Step::Done(Some(Box::new(self.fail_import(rec, e.to_string(), acks, report)))),
+        }
+    }
+
+    /// Second half: what the store answered. Returns the journal entry to save, if any.
+    fn created(
+        &self,
+        order: &Order,
+        rec: ImportRecord,
+        outcome: Result<CreateOutcome, StoreError>,
+        report: &mut CycleReport,
+        acks: &mut Vec<PendingAck>,
+    ) -> Option<ImportRecord> {
+        match outcome {
             Ok(CreateOutcome::Created { shop_order_id, existed }) => {
                 // A store that says the order was already there (crash between create and journal)
                 // makes this an acknowledgement again, not an import.
@@ -622,7 +657,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                     report.imported += 1;
                 }
                 acks.push(self.success_ack(order.id, &shop_order_id));
-                self.log("info", Some(order.id), format!("order {} created as {shop_order_id}", order.id));
+                self.log("debug", Some(order.id), format!("order {} created as {shop_order_id}", order.id));
                 Some(ImportRecord {
                     state: ImportState::Created,
                     shop_order_id: Some(shop_order_id),
@@ -667,11 +702,32 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         }
     }
 
-    async fn acknowledge(&self, acks: Vec<(u64, OperationPayload)>, report: &mut CycleReport) -> Result<(), SyncError> {
-        for (n, chunk) in acks.chunks(MAX_BATCH).enumerate() {
+    async fn acknowledge(&self, acks: Vec<PendingAck>, report: &mut CycleReport) -> Result<(), SyncError> {
+        for (n, pending) in acks.chunks(MAX_BATCH).enumerate() {
             if n > 0 && n % 20 == 0 {
                 self.renew_lock().await?;
             }
+            let at = self.now_iso();
+            let chunk: Vec<(u64, OperationPayload)> = pending
+                .iter()
+                .map(|a| {
+                    let payload = match &a.outcome {
+                        Ok(shop_id) => OperationPayload::Acknowledge {
+                            status: AckStatus::Success,
+                            store_reference: shop_id.clone(),
+                            acknowledged_at: at.clone(),
+                            message: None,
+                        },
+                        Err(message) => OperationPayload::Acknowledge {
+                            status: AckStatus::Error,
+                            store_reference: String::new(),
+                            acknowledged_at: at.clone(),
+                            message: Some(message.clone()),
+                        },
+                    };
+                    (a.id, payload)
+                })
+                .collect();
             let body = batch_body(chunk.iter().map(|(id, p)| (*id, p)));
             let accepted = self
                 .client
@@ -689,7 +745,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             let mut records: BTreeMap<u64, ImportRecord> =
                 self.store.load_imports(&ids).await?.into_iter().map(|r| (r.shoppingfeed_id, r)).collect();
             let mut to_save = Vec::new();
-            for (id, payload) in chunk {
+            for (id, payload) in &chunk {
                 if let Some(why) = ignored.get(id) {
                     report.issue(Some(*id), None, "AckIgnored", format!("acknowledge ignored by Shoppingfeed: {why}"));
                     continue;

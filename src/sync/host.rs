@@ -49,6 +49,15 @@ pub trait Store {
     /// Creates the shop order. Must be idempotent on `draft.shoppingfeed_id`: a second call returns the
     /// order created by the first.
     async fn create_order(&self, draft: &OrderDraft) -> Result<CreateOutcome, StoreError>;
+    /// Creates several shop orders (one page's worth), each as `create_order` would; a store that can
+    /// do it in one transaction overrides this. One answer per draft, in order.
+    async fn create_orders(&self, drafts: &[OrderDraft]) -> Vec<Result<CreateOutcome, StoreError>> {
+        let mut out = Vec::with_capacity(drafts.len());
+        for d in drafts {
+            out.push(self.create_order(d).await);
+        }
+        out
+    }
     /// Writes journal entries (insert or replace, one transaction).
     async fn save_imports(&self, records: &[ImportRecord]) -> Result<(), StoreError>;
     /// Writes operation records (insert or replace, one transaction).

@@ -261,6 +261,28 @@ impl Store for JsStore {
         Self::parse(v, "createOrder")
     }
 
+    async fn create_orders(&self, drafts: &[OrderDraft]) -> Vec<Result<CreateOutcome, StoreError>> {
+        if function(&self.obj, "createOrders").is_none() {
+            let mut out = Vec::with_capacity(drafts.len());
+            for d in drafts {
+                out.push(self.create_order(d).await);
+            }
+            return out;
+        }
+        let answer = match Self::arg(drafts) {
+            Ok(arg) => self.call("createOrders", &[arg]).await.and_then(|v| Self::parse::<Vec<CreateOutcome>>(v, "createOrders")),
+            Err(e) => Err(e),
+        };
+        match answer {
+            Ok(list) if list.len() == drafts.len() => list.into_iter().map(Ok).collect(),
+            Ok(list) => {
+                let e = StoreError(format!("createOrders answered {} outcomes for {} drafts", list.len(), drafts.len()));
+                drafts.iter().map(|_| Err(e.clone())).collect()
+            }
+            Err(e) => drafts.iter().map(|_| Err(e.clone())).collect(),
+        }
+    }
+
     async fn save_imports(&self, records: &[ImportRecord]) -> Result<(), StoreError> {
         self.call("saveImports", &[Self::arg(records)?]).await.map(|_| ())
     }

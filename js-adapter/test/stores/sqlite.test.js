@@ -435,3 +435,26 @@ describe('a whole engine cycle on SqliteStore', () => {
     }
   });
 });
+
+test('createOrders: one page in one transaction, each draft answered as createOrder would', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sfo-batch-'));
+  try {
+    const store = new SqliteStore(join(dir, 'batch.db'), { catalog: ['SCIE-SAUT-750', 'LAME-BOIS-T101'] });
+    const first = await store.createOrder(draft(9001));
+    assert.equal(first.outcome, 'created');
+    const answers = await store.createOrders([draft(9002), draft(9001), draft(9003, { skus: ['NOT-SOLD'] }), draft(9004)]);
+    assert.equal(answers.length, 4);
+    assert.deepEqual(answers.map((a) => a.outcome), ['created', 'created', 'rejected', 'created']);
+    assert.equal(answers[1].shopOrderId, first.shopOrderId);
+    assert.equal(answers[1].existed, true);
+    assert.match(answers[2].message, /unknown SKU `NOT-SOLD` \(items\[0\]\)/);
+    assert.notEqual(answers[0].shopOrderId, answers[3].shopOrderId);
+    const rows = store.db.prepare('SELECT shoppingfeed_id FROM orders ORDER BY shoppingfeed_id').pluck().all();
+    assert.deepEqual(rows, [9001, 9002, 9004]);
+    const lines = store.db.prepare('SELECT COUNT(*) FROM order_lines').pluck().get();
+    assert.equal(lines, 3 * draft(9001).lines.length);
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
