@@ -7,7 +7,7 @@ CRATE_WASM := target/wasm32-unknown-unknown/release/shoppingfeed_orders.wasm
 # Chromium's driver, named explicitly: the test runner would pick geckodriver first if both were on PATH.
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: setup build test test-native test-wasm test-js test-vendure lint demo bench clean
+.PHONY: setup build test test-native test-wasm test-js test-vendure test-medusa lint demo bench clean
 
 ## setup: toolchain target, wasm-bindgen CLI of the Cargo.lock version, Chromium + driver (idempotent)
 setup:
@@ -35,6 +35,10 @@ test-js: build
 ## test-vendure: a Vendure 3 shop (sql.js) with the plugin installed from the packed tarball, against the sandbox
 test-vendure: build
 	@platforms/vendure/run-tests.sh
+
+## test-medusa: a Medusa v2 shop (PostgreSQL started by the script) with the plugin from the packed tarball, against the sandbox
+test-medusa: build
+	@platforms/medusa/run-tests.sh
 
 lint:
 	cargo fmt --check

@@ -22,4 +22,6 @@ step "JS suites (node:test): built packages, sandbox, stores, CLI"
 node --test js-adapter/test/
 step "Vendure 3 shop with the plugin from the packed tarball"
 platforms/vendure/run-tests.sh
+step "Medusa v2 shop with the plugin from the packed tarball (PostgreSQL started here)"
+platforms/medusa/run-tests.sh
 printf '\nall test layers passed in %d s\n' "$(( $(date +%s) - t0 ))"
