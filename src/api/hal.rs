@@ -67,22 +67,21 @@ pub fn parse_page<T>(body: &str, rel: &str, what: &'static str, item: impl Fn(&V
         None | Some(Value::Null) => Vec::new(),
         Some(_) => return Err(ApiError::Decode { what, message: format!("`_embedded.{rel}` is not a list") }),
     };
-    let next = v
-        .get("_links")
-        .and_then(|l| l.get("next"))
-        .and_then(|n| n.get("href"))
-        .and_then(Value::as_str)
-        .filter(|h| !h.is_empty())
-        .map(str::to_string);
-    Ok(Page {
-        total: number(&v, "total"),
-        limit: number(&v, "limit"),
-        pages: number(&v, "pages"),
-        page: number(&v, "page"),
-        count: number(&v, "count"),
+    Ok(page_of(&v, v.get("_links").cloned().unwrap_or(Value::Null), items))
+}
+
+/// The paging figures and `next` link of a collection around `items`.
+fn page_of<T>(figures: &Value, links: Value, items: Vec<T>) -> Page<T> {
+    let next = links.pointer("/next/href").and_then(Value::as_str).filter(|h| !h.is_empty()).map(str::to_string);
+    Page {
+        total: number(figures, "total"),
+        limit: number(figures, "limit"),
+        pages: number(figures, "pages"),
+        page: number(figures, "page"),
+        count: number(figures, "count"),
         next,
         items,
-    })
+    }
 }
 
 /// Decodes an order list page; a malformed order becomes [`PageEntry::Malformed`], not a failure.
@@ -123,16 +122,7 @@ pub fn parse_order_page(body: &str) -> Result<Page<PageEntry>, ApiError> {
             }
         })
         .collect();
-    let next = field("_links").pointer("/next/href").and_then(Value::as_str).filter(|h| !h.is_empty()).map(str::to_string);
-    Ok(Page {
-        total: number(&figures, "total"),
-        limit: number(&figures, "limit"),
-        pages: number(&figures, "pages"),
-        page: number(&figures, "page"),
-        count: number(&figures, "count"),
-        next,
-        items,
-    })
+    Ok(page_of(&figures, field("_links"), items))
 }
 
 fn malformed(v: &Value, error: OrderError) -> PageEntry {
