@@ -1,9 +1,7 @@
 // @ts-check
 // The store contract, one suite run against every store the package ships: what the engine (through
 // host.rs's Store trait) and the adapter (listOrders, recordEvent) rely on. Differences between stores
-// are feature flags on the implementation, never skipped suites. PostgreSQL: the server named by
-// SFO_TEST_POSTGRES_URL, else one started for this file (scripts/services.sh) and stopped after it;
-// each fresh store is a schema of its own.
+// are feature flags on the implementation, never skipped suites.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -12,14 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { draft, importRecord, operationRecords } from './fixtures.js';
-import { startServices } from './services.js';
 
 const require = createRequire(import.meta.url);
 const { MemoryStore } = /** @type {any} */ (require('../../lib/stores/memory.cjs'));
 const { SqliteStore } = /** @type {any} */ (require('../../lib/stores/sqlite.cjs'));
-const { PostgresStore } = /** @type {any} */ (require('../../lib/stores/postgres.cjs'));
-/** @type {any} */
-const pg = require('pg');
 
 /**
  * @typedef {object} Impl
@@ -36,12 +30,6 @@ let dir = '';
 let files = 0;
 /** @type {any[]} */
 const opened = [];
-/** @type {any} */
-let pgPool = null;
-/** @type {string[]} */
-const schemas = [];
-/** @type {(() => Promise<void>) | null} */
-let stopServices = null;
 
 /** @type {Impl[]} */
 const impls = [
@@ -64,36 +52,14 @@ const impls = [
     readEvents: (s) => s.events(),
     features: { catalog: true, statusEvents: true },
   },
-  {
-    name: 'PostgresStore',
-    // The fixtures' drafts are of store 80607: a fresh store is store 80607 in a schema of its own.
-    open: (o = {}) => {
-      const schema = `sfo_conformance_${process.pid}_${schemas.length + 1}`;
-      schemas.push(schema);
-      const s = new PostgresStore({ pool: pgPool, storeId: 80607, schema, ...(o.rejectSku ? { catalog: ['SCIE-SAUT-750', 'LAME-BOIS-T101'] } : {}) });
-      opened.push(s);
-      return s;
-    },
-    shopStatus: async (s, id) => (await s.shopOrder(id))?.status,
-    readEvents: (s) => s.events(),
-    features: { catalog: true, statusEvents: true },
-  },
 ];
 
-before(async () => {
+before(() => {
   dir = mkdtempSync(join(tmpdir(), 'sfo-conformance-'));
-  const services = await startServices(['postgres']);
-  stopServices = services.stop;
-  pgPool = new pg.Pool({ connectionString: services.postgresUrl, max: 8 });
 });
-after(async () => {
-  for (const s of opened) await s.close();
+after(() => {
+  for (const s of opened) s.close();
   rmSync(dir, { recursive: true, force: true });
-  if (pgPool) {
-    for (const schema of schemas) await pgPool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
-    await pgPool.end();
-  }
-  await stopServices?.();
 });
 
 for (const impl of impls) {
