@@ -123,7 +123,8 @@ export default {
 
       const serve = Boolean(values.serve) || ['1', 'true', 'yes'].includes(String(process.env.SERVE ?? '').toLowerCase());
       if (!serve) {
-        say(`\ndashboard: shoppingfeed-orders dashboard --db ${db}   (or: make demo SERVE=1 to keep it all running)`);
+        // The dashboard's default address; it serves once started (the sandbox stops with the demo).
+        say(`\ndashboard: http://127.0.0.1:8470/ — serve it with \`shoppingfeed-orders dashboard --db ${db}\`, or run \`make demo SERVE=1\` to keep sandbox and dashboard up`);
         store.close?.();
         return 0;
       }
