@@ -7,7 +7,7 @@ CRATE_WASM := target/wasm32-unknown-unknown/release/shoppingfeed_orders.wasm
 # Chromium's driver, named explicitly: the test runner would pick geckodriver first if both were on PATH.
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: setup build test test-native test-wasm test-js test-vendure test-medusa lint demo bench clean
+.PHONY: setup build test test-native test-wasm test-js test-vendure test-medusa test-scale lint demo bench clean
 
 ## setup: toolchain target, wasm-bindgen CLI of the Cargo.lock version, Chromium + driver (idempotent)
 setup:
@@ -40,6 +40,11 @@ test-vendure: build
 test-medusa: build
 	@platforms/medusa/run-tests.sh
 
+## test-scale: the scale-out suites alone (Redis and PostgreSQL started on 127.0.0.1 for the run, from apt when
+## missing): 3 workers over 20 stores × 500 orders, PostgresStore and the store conformance suite
+test-scale: build
+	node --test js-adapter/test/scale/ js-adapter/test/stores/postgres.test.js js-adapter/test/stores/conformance.test.js
+
 lint:
 	cargo fmt --check
 	cargo clippy --locked --all-targets -- -D warnings
@@ -52,6 +57,7 @@ demo: build
 bench: build
 	node js-adapter/bench/sandbox.bench.js
 	node js-adapter/bench/import.bench.js
+	node js-adapter/bench/scale.bench.js
 
 clean:
 	rm -rf pkg target/wasm32-unknown-unknown/release/shoppingfeed_orders.wasm

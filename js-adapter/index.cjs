@@ -13,12 +13,35 @@ function loadSqlite() {
   return require('./lib/stores/sqlite.cjs').SqliteStore;
 }
 
+/** PostgresStore needs pg (an optional dependency): loaded on first use. */
+function loadPostgres() {
+  return require('./lib/stores/postgres.cjs').PostgresStore;
+}
+
+/** The scale-out (BullMQ workers, store registry) needs bullmq, ioredis and pg: loaded on first use. */
+function loadScale() {
+  return require('./lib/scale/index.cjs');
+}
+
+const { parseTokenRef, resolveToken } = require('./lib/scale/tokens.cjs');
+
 module.exports = {
   createOrderSync,
   MemoryStore,
   get SqliteStore() {
     return loadSqlite();
   },
+  get PostgresStore() {
+    return loadPostgres();
+  },
+  get startWorker() {
+    return loadScale().startWorker;
+  },
+  get openScale() {
+    return loadScale().openScale;
+  },
+  parseTokenRef,
+  resolveToken,
   DEFAULT_API_URL,
   isShoppingfeedError,
   codedError,

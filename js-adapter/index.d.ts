@@ -434,6 +434,200 @@ export class SqliteStore implements OrderStore {
   close(): void;
 }
 
+/** Options of {@link PostgresStore}. */
+export interface PostgresStoreOptions {
+  /** The Shoppingfeed store this instance serves; every row is keyed by it. */
+  storeId: number;
+  /** A PostgreSQL URL (the store makes its own pool, ended by close())… */
+  connectionString?: string;
+  /** …or a `pg.Pool` shared with other stores (left open by close()). */
+  pool?: unknown;
+  /** Where the tables live (default `shoppingfeed_orders`; created when missing). */
+  schema?: string;
+  /** SKUs this store sells (while it has none, every SKU is accepted). */
+  catalog?: Iterable<string>;
+  /** Connections of the pool made from `connectionString` (default 10). */
+  poolSize?: number;
+}
+
+/** What an operator watches for one store (`stores list --json`). */
+export interface StoreMetrics {
+  storeId: number;
+  /** The last cycle of any process (null: none yet). */
+  lastCycle: {
+    at: string;
+    ok: boolean;
+    imported: number;
+    acknowledged: number;
+    failed: number;
+    sent: number;
+    error: { code: string | null; message: string | null } | null;
+    /** Wall time and worker of the last worker cycle (null when run outside a worker). */
+    durationMs: number | null;
+    worker: string | null;
+  } | null;
+  /** Orders in the shop (journal state created or acknowledged). */
+  imported: number;
+  /** Of which acknowledged. */
+  acknowledged: number;
+  /** Failed imports. */
+  failed: number;
+  /** Operations recorded and not yet confirmed by the marketplace (pending, sending, sent). */
+  pendingOperations: number;
+  /** Imported orders waiting for shipment with no ship/cancel/refuse recorded. */
+  unshipped: number;
+  /** The oldest of them, with its deadline when `metrics({deadline})` was given the engine's rules. */
+  oldestUnshipped: { id: number; reference: string; channel: string | null; createdAt: string | null; latestShipDate: string | null; deadline?: Deadline } | null;
+}
+
+/** The journal and a shop order table in PostgreSQL, shared by every process of a scale-out (pg, versioned migrations,
+ * rows keyed by Shoppingfeed store id, a store lock that a dead holder frees at once). */
+export class PostgresStore implements OrderStore {
+  constructor(options: PostgresStoreOptions);
+  readonly storeId: number;
+  readonly schema: string;
+  /** Migrations applied by this open (empty when another store or process had applied them). */
+  readonly migrated: Promise<number[]>;
+  /** Resolves once the schema is migrated (every method waits for it too). */
+  ready(): Promise<this>;
+  createOrder(draft: OrderDraft): Promise<CreateOutcome>;
+  createOrders(drafts: OrderDraft[]): Promise<CreateOutcome[]>;
+  loadImports(ids: number[]): Promise<ImportRecord[]>;
+  saveImports(records: ImportRecord[]): Promise<void>;
+  saveOperations(records: OperationRecord[]): Promise<void>;
+  operations(query: { states: OperationState[]; shoppingfeedId: number | null }): Promise<OperationRecord[]>;
+  tryLock(owner: string, ttlMs: number): Promise<boolean>;
+  unlock(owner: string): Promise<void>;
+  marketplaceStatusChanged(record: ImportRecord, previous: OrderStatus): Promise<void>;
+  listOrders(filter?: OrderFilter): Promise<{ total: number; items: { record: ImportRecord; operations: OperationRecord[] }[] }>;
+  recordEvent(event: { kind: string; at: string; data: unknown }): Promise<void>;
+  loadUnconfirmed(limit: number): Promise<ImportRecord[]>;
+  /** Adds SKUs to this store's catalog. */
+  addProducts(skus: Iterable<string>): Promise<void>;
+  /** This store's event log, newest first. */
+  events(filter?: { limit?: number; kind?: string }): Promise<{ id: number; kind: string; at: string; data: unknown }[]>;
+  /** The shop order created for a Shoppingfeed order, with its lines (null when none). */
+  shopOrder(shoppingfeedId: number): Promise<({ id: string; status: 'open' | 'cancelled'; lines: unknown[]; draft: OrderDraft } & Record<string, unknown>) | null>;
+  /** Metrics of this store; pass `deadline: deadlineStatus` for the oldest order's deadline. */
+  metrics(options?: { now?: number; deadline?: (latestShipDate: string | null, createdAt: string | null, now: number) => Deadline }): Promise<StoreMetrics>;
+  /** When the journal last recorded an accepted acknowledgement (epoch ms), or null. */
+  lastAcknowledgedAt(): Promise<number | null>;
+  /** Schema versions recorded, oldest first. */
+  schemaVersions(): Promise<number[]>;
+  /** Ends the pool it made (connectionString); a shared pool stays open. */
+  close(): Promise<void>;
+}
+
+/** A registered store: what every worker needs to run its cycles. Never a token: a reference to one. */
+export interface StoreEntry {
+  id: number;
+  /** `env:NAME` (upper case), `file:/absolute/path` or `file:/absolute/path#KEY`, read by each worker at each cycle. */
+  tokenRef: string;
+  /** Minutes between cycles (default 10). */
+  everyMinutes: number;
+  apiUrl?: string;
+  name?: string;
+  sinceDays?: number;
+  autoAccept?: boolean;
+  importFulfilled?: boolean;
+  includeTest?: boolean;
+  addedAt: string;
+}
+
+/** What one worker cycle did, and where its time went. */
+export interface WorkerCycleResult {
+  storeId: number;
+  worker: string;
+  pid: number;
+  jobId: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  /** Of which waiting on the Shoppingfeed API, and on PostgreSQL (they may overlap). */
+  apiMs: number;
+  dbMs: number;
+  requests: number;
+  /** The window in which the cycle talked to the API (epoch ms), null when it made no request. */
+  apiFirstAt: number | null;
+  apiLastAt: number | null;
+  imported: number;
+  acknowledged: number;
+  failed: number;
+  sent: number;
+  pending: number;
+}
+
+/** Options of {@link startWorker}. */
+export interface WorkerOptions {
+  /** Redis URL (the BullMQ queue and the store registry). */
+  redis: string;
+  /** PostgreSQL URL or a `pg.Pool` (the shared journal). */
+  postgres: string | unknown;
+  /** Cycles of different stores run side by side in this process (default 4). */
+  concurrency?: number;
+  /** Queue name (default `shoppingfeed-orders`). */
+  queue?: string;
+  /** PostgreSQL schema (default `shoppingfeed_orders`). */
+  schema?: string;
+  /** BullMQ job lease: a dead worker's cycle goes to another worker after it (default 30000). */
+  lockDurationMs?: number;
+  /** How often dead workers' jobs are looked for (default: lockDurationMs). */
+  stalledIntervalMs?: number;
+  /** A job finding its store held by another process comes back after this (default 5000). */
+  lockedRetryMs?: number;
+  /** A store's next cycle waits this long after its last accepted acknowledgement (default 30000). */
+  ackSettleMs?: number;
+  /** One API call's limit (default 120000). */
+  httpTimeoutMs?: number;
+  /** Where `env:` token references are read (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Engine logs (default none). */
+  logger?: Logger | false;
+  /** This worker's name in reports (default host:pid). */
+  name?: string;
+}
+
+/** A running worker. */
+export interface ScaleWorker {
+  readonly id: string;
+  /** `cycle-start`, `cycle` (a {@link WorkerCycleResult}), `cycle-failed` (with `error`), `skipped` (`reason`), `error`. */
+  on(event: 'cycle-start' | 'cycle' | 'cycle-failed' | 'skipped' | 'error', listener: (payload: any) => void): () => void;
+  /** Counters since start. */
+  stats(): { cycles: number; failed: number; skipped: number; busyMs: number; apiMs: number; dbMs: number; imported: number };
+  /** Takes no new job, waits for the running cycles, then releases Redis and PostgreSQL. */
+  close(): Promise<void>;
+}
+
+/** Starts a worker: cycles from the BullMQ queue, one store at a time per store across all workers. */
+export function startWorker(options: WorkerOptions): Promise<ScaleWorker>;
+
+/** The control side of a scale-out: the store registry, run-now, metrics, an OrderSync per store. */
+export interface Scale {
+  /** Registers (or updates) a store and its repeatable job; the first cycle is queued at once. */
+  addStore(entry: { id: number; tokenRef: string } & Partial<Omit<StoreEntry, 'id' | 'tokenRef'>>): Promise<StoreEntry>;
+  /** Unregisters a store and its schedule (its journal stays). */
+  removeStore(id: number): Promise<boolean>;
+  /** The registered stores with their next run. */
+  listStores(): Promise<(StoreEntry & { nextRunAt: string | null })[]>;
+  /** One registered store. */
+  getStore(id: number): Promise<StoreEntry | null>;
+  /** Makes sure a cycle of the store starts after this call; resolves with the job id. */
+  runNow(id: number): Promise<string | null>;
+  /** Metrics of the registered stores (or of `ids`); needs `postgres`. */
+  metrics(ids?: number[]): Promise<StoreMetrics[]>;
+  /** An OrderSync of a registered store in this process (ship, cancel…: sent at once, or by a cycle asked for right away). */
+  orderSync(id: number, options?: Partial<OrderSyncOptions>): Promise<OrderSync>;
+  /** Releases Redis and PostgreSQL. */
+  close(): Promise<void>;
+}
+
+/** Opens the control side of a scale-out. */
+export function openScale(options: { redis: string; postgres?: string | unknown; queue?: string; schema?: string; env?: Record<string, string | undefined> }): Scale;
+/** Parses a token reference; a raw token (anything else) throws `ConfigError` `TokenRef`. */
+export function parseTokenRef(ref: string): { kind: 'env'; name: string } | { kind: 'file'; path: string; key: string | null };
+/** The token a reference points to, read now; `ConfigError` `TokenMissing` when it cannot be. */
+export function resolveToken(ref: string, options?: { env?: Record<string, string | undefined> }): string;
+
 /** The production API URL. */
 export const DEFAULT_API_URL: string;
 
@@ -468,5 +662,8 @@ declare const _default: {
   createOrderSync: typeof createOrderSync;
   MemoryStore: typeof MemoryStore;
   SqliteStore: typeof SqliteStore;
+  PostgresStore: typeof PostgresStore;
+  startWorker: typeof startWorker;
+  openScale: typeof openScale;
 };
 export default _default;

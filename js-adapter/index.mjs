@@ -6,6 +6,7 @@ const cjs = createRequire(import.meta.url)('./index.cjs');
 export const {
   createOrderSync, MemoryStore, DEFAULT_API_URL, isShoppingfeedError, codedError, jsonLogger, parseOrder, toOrderDraft,
   allowedOperations, validateShipment, deadlineStatus, channelSupport, orderView, discoverStores, SyncEngine, engineVersion,
+  parseTokenRef, resolveToken,
 } = cjs;
 /**
  * The SQLite store, loaded on first construction: better-sqlite3 is an optional dependency, and a shop
@@ -18,3 +19,15 @@ export class SqliteStore {
   }
 }
 export default cjs;
+
+/** PostgresStore, loaded on first construction (pg is an optional dependency). */
+export class PostgresStore {
+  /** @param {any} options */
+  constructor(options) {
+    return new cjs.PostgresStore(options);
+  }
+}
+
+/** Scale-out, loaded on first call (bullmq, ioredis and pg are optional dependencies). */
+export const startWorker = (/** @type {any} */ options) => cjs.startWorker(options);
+export const openScale = (/** @type {any} */ options) => cjs.openScale(options);

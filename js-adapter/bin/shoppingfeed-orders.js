@@ -17,6 +17,8 @@ const COMMANDS = {
   ship: { summary: 'ship an order once: carrier, tracking number, tracking URL', load: () => import('./commands/ship.js') },
   orders: { summary: 'list the stored orders and their sync state', load: () => import('./commands/orders.js') },
   dashboard: { summary: 'serve the admin dashboard (orders, detail, ship form, sync log) over the store', load: () => import('./commands/dashboard.js') },
+  worker: { summary: 'run store cycles from the BullMQ queue on the shared PostgreSQL journal (scale-out)', load: () => import('./commands/worker.js') },
+  stores: { summary: 'register the stores the workers serve (add, list with metrics, remove, run now)', load: () => import('./commands/stores.js') },
   demo: { summary: 'the whole circuit on this machine: sandbox + engine + SQLite store', load: () => import('./commands/demo.js') },
   sandbox: { summary: 'run a local Shoppingfeed API + marketplace emulator', load: () => import('./commands/sandbox.js') },
 };

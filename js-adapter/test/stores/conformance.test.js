@@ -1,7 +1,9 @@
 // @ts-check
 // The store contract, one suite run against every store the package ships: what the engine (through
 // host.rs's Store trait) and the adapter (listOrders, recordEvent) rely on. Differences between stores
-// are feature flags on the implementation, never skipped suites.
+// are feature flags on the implementation, never skipped suites. PostgreSQL: the server named by
+// SFO_TEST_POSTGRES_URL, else one started for this file (scripts/services.sh) and stopped after it;
+// each fresh store is a schema of its own.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -10,10 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { draft, importRecord, operationRecords } from './fixtures.js';
+import { startServices } from './services.js';
 
 const require = createRequire(import.meta.url);
 const { MemoryStore } = /** @type {any} */ (require('../../lib/stores/memory.cjs'));
 const { SqliteStore } = /** @type {any} */ (require('../../lib/stores/sqlite.cjs'));
+const { PostgresStore } = /** @type {any} */ (require('../../lib/stores/postgres.cjs'));
+/** @type {any} */
+const pg = require('pg');
 
 /**
  * @typedef {object} Impl
@@ -30,6 +36,12 @@ let dir = '';
 let files = 0;
 /** @type {any[]} */
 const opened = [];
+/** @type {any} */
+let pgPool = null;
+/** @type {string[]} */
+const schemas = [];
+/** @type {(() => Promise<void>) | null} */
+let stopServices = null;
 
 /** @type {Impl[]} */
 const impls = [
@@ -52,14 +64,36 @@ const impls = [
     readEvents: (s) => s.events(),
     features: { catalog: true, statusEvents: true },
   },
+  {
+    name: 'PostgresStore',
+    // The fixtures' drafts are of store 80607: a fresh store is store 80607 in a schema of its own.
+    open: (o = {}) => {
+      const schema = `sfo_conformance_${process.pid}_${schemas.length + 1}`;
+      schemas.push(schema);
+      const s = new PostgresStore({ pool: pgPool, storeId: 80607, schema, ...(o.rejectSku ? { catalog: ['SCIE-SAUT-750', 'LAME-BOIS-T101'] } : {}) });
+      opened.push(s);
+      return s;
+    },
+    shopStatus: async (s, id) => (await s.shopOrder(id))?.status,
+    readEvents: (s) => s.events(),
+    features: { catalog: true, statusEvents: true },
+  },
 ];
 
-before(() => {
+before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sfo-conformance-'));
+  const services = await startServices(['postgres']);
+  stopServices = services.stop;
+  pgPool = new pg.Pool({ connectionString: services.postgresUrl, max: 8 });
 });
-after(() => {
-  for (const s of opened) s.close();
+after(async () => {
+  for (const s of opened) await s.close();
   rmSync(dir, { recursive: true, force: true });
+  if (pgPool) {
+    for (const schema of schemas) await pgPool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+    await pgPool.end();
+  }
+  await stopServices?.();
 });
 
 for (const impl of impls) {
@@ -88,6 +122,20 @@ for (const impl of impls) {
       const results = await Promise.all([store.createOrder(draft(42)), store.createOrder(draft(42)), store.createOrder(draft(42))]);
       assert.equal(new Set(results.map((r) => r.shopOrderId)).size, 1);
       assert.deepEqual(results.map((r) => Boolean(r.existed)).sort(), [false, true, true]);
+    });
+
+    test('createOrders (when the store has it): a page answered as createOrder would, in order', async () => {
+      const store = impl.open({ rejectSku: 'PERCEUSE-X1' });
+      if (typeof store.createOrders !== 'function') return;
+      const first = await store.createOrder(draft(501));
+      const answers = await store.createOrders([draft(502), draft(501), draft(503, { skus: ['PERCEUSE-X1'] }), draft(504)]);
+      assert.equal(answers.length, 4);
+      assert.deepEqual(answers.map((/** @type {any} */ a) => a.outcome), ['created', 'created', 'rejected', 'created']);
+      assert.deepEqual(answers[1], { outcome: 'created', shopOrderId: first.shopOrderId, existed: true });
+      assert.match(answers[2].message, /PERCEUSE-X1/);
+      assert.equal(new Set([first.shopOrderId, answers[0].shopOrderId, answers[3].shopOrderId]).size, 3);
+      assert.equal(await impl.shopStatus(store, 503), undefined);
+      assert.equal(await impl.shopStatus(store, 504), 'open');
     });
 
     test('createOrder: an order the shop refuses is rejected with a message naming the SKU, and not created', async () => {
