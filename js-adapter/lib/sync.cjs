@@ -180,4 +180,25 @@ function createOrderSync(options) {
   };
 }
 
-module.exports = { createOrderSync, DEFAULT_API_URL };
+/**
+ * The connector options a shop plugin (Vendure, Medusa) passes through from its own options: one list, so
+ * the plugins cannot drift apart. The plugin adds `store` and `logger`.
+ * @param {Record<string, any>} o the plugin's options
+ */
+function connectorOptions(o) {
+  return {
+    token: o.token,
+    ...(o.storeId ? { storeId: Number(o.storeId) } : {}),
+    ...(o.apiUrl ? { apiUrl: o.apiUrl } : {}),
+    ...(o.http ? { http: o.http } : {}),
+    ...(o.now ? { now: o.now } : {}),
+    autoAccept: !!o.autoAccept,
+    importFulfilled: !!o.importFulfilled,
+    includeTest: !!o.includeTest,
+    ...(o.sinceDays ? { sinceDays: o.sinceDays } : {}),
+    ...(o.errorAckAfter ? { errorAckAfter: o.errorAckAfter } : {}),
+    ...(o.retry ? { retry: o.retry } : {}),
+  };
+}
+
+module.exports = { createOrderSync, connectorOptions, DEFAULT_API_URL };

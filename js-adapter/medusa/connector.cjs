@@ -5,6 +5,7 @@
 
 const { generateEntityId } = require('@medusajs/framework/utils');
 const { createOrderSync } = require('../index.cjs');
+const { connectorOptions } = require('../lib/sync.cjs');
 const { MedusaShop } = require('./shop.cjs');
 
 const SHOPPINGFEED_MODULE = 'shoppingfeed';
@@ -76,17 +77,7 @@ class Connector {
         throw e;
       }
       this.sync = createOrderSync({
-        token: o.token,
-        ...(o.storeId ? { storeId: Number(o.storeId) } : {}),
-        ...(o.apiUrl ? { apiUrl: o.apiUrl } : {}),
-        ...(o.http ? { http: o.http } : {}),
-        ...(o.now ? { now: o.now } : {}),
-        autoAccept: !!o.autoAccept,
-        importFulfilled: !!o.importFulfilled,
-        includeTest: !!o.includeTest,
-        ...(o.sinceDays ? { sinceDays: o.sinceDays } : {}),
-        ...(o.errorAckAfter ? { errorAckAfter: o.errorAckAfter } : {}),
-        ...(o.retry ? { retry: o.retry } : {}),
+        ...connectorOptions(o),
         store: this.store(),
         logger: o.logger === false ? false : engineLogger(this.logger),
       });

@@ -7,6 +7,7 @@
 
 const { core, nestCommon, typeorm } = require('./peer.cjs');
 const { createOrderSync } = require('../index.cjs');
+const { connectorOptions } = require('../lib/sync.cjs');
 const { VendureOrderStore } = require('./store.cjs');
 const { CODES } = require('./strategies.cjs');
 
@@ -145,17 +146,7 @@ class ShoppingfeedService {
     if (!this.sync) {
       const o = this.options;
       this.sync = createOrderSync({
-        token: o.token,
-        ...(o.storeId ? { storeId: o.storeId } : {}),
-        ...(o.apiUrl ? { apiUrl: o.apiUrl } : {}),
-        ...(o.http ? { http: o.http } : {}),
-        ...(o.now ? { now: o.now } : {}),
-        autoAccept: !!o.autoAccept,
-        importFulfilled: !!o.importFulfilled,
-        includeTest: !!o.includeTest,
-        ...(o.sinceDays ? { sinceDays: o.sinceDays } : {}),
-        ...(o.errorAckAfter ? { errorAckAfter: o.errorAckAfter } : {}),
-        ...(o.retry ? { retry: o.retry } : {}),
+        ...connectorOptions(o),
         store: this.store,
         logger: o.logger === false ? false : o.logger ?? vendureLogger,
       });
