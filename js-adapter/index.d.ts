@@ -115,6 +115,11 @@ export interface CycleReport {
   reacknowledged: number;
   /** Error acknowledgements sent (once per distinct message). */
   errorAcknowledged: number;
+  /**
+   * Orders listed as unacknowledged while Shoppingfeed was applying the acknowledgement sent for them
+   * (it applies acknowledgements when their tickets run, seconds after accepting them): not sent again.
+   */
+  ackInFlight: number;
   /** Orders not imported (malformed, refused by the store, store failure). */
   failed: number;
   /** Orders left out by choice (marketplace-fulfilled, test, anonymized, already shipped). */
@@ -510,8 +515,6 @@ export class PostgresStore implements OrderStore {
   shopOrder(shoppingfeedId: number): Promise<({ id: string; status: 'open' | 'cancelled'; lines: unknown[]; draft: OrderDraft } & Record<string, unknown>) | null>;
   /** Metrics of this store; pass `deadline: deadlineStatus` for the oldest order's deadline. */
   metrics(options?: { now?: number; deadline?: (latestShipDate: string | null, createdAt: string | null, now: number) => Deadline }): Promise<StoreMetrics>;
-  /** When the journal last recorded an accepted acknowledgement (epoch ms), or null. */
-  lastAcknowledgedAt(): Promise<number | null>;
   /** Schema versions recorded, oldest first. */
   schemaVersions(): Promise<number[]>;
   /** Ends the pool it made (connectionString); a shared pool stays open. */
@@ -575,8 +578,6 @@ export interface WorkerOptions {
   stalledIntervalMs?: number;
   /** A job finding its store held by another process comes back after this (default 5000). */
   lockedRetryMs?: number;
-  /** A store's next cycle waits this long after its last accepted acknowledgement (default 30000). */
-  ackSettleMs?: number;
   /** One API call's limit (default 120000). */
   httpTimeoutMs?: number;
   /** Where `env:` token references are read (default process.env). */

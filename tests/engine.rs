@@ -284,6 +284,78 @@ fn orders_created_but_not_acknowledged_are_acknowledged_again_never_created_agai
     }
 }
 
+const ACK_TICKETS: &[&str] = &["/ticket?", "batchId="];
+
+#[test]
+fn an_acknowledge_waiting_for_its_ticket_is_not_sent_again_by_the_next_cycle() {
+    let world = World::new();
+    world.api.defer_acks();
+    world.add_orders(150);
+    let engine = world.engine();
+    let first = run(&engine);
+    assert_eq!((first.imported, first.acknowledged), (150, 150));
+    assert_eq!(ack_call_sizes(&world), vec![100, 50]);
+    assert_eq!(world.api.unacknowledged(), 150, "Shoppingfeed has not run the tickets yet");
+
+    // A cycle a few seconds later lists them all again: one ticket read per batch, nothing re-sent.
+    world.clock.advance(chrono::Duration::seconds(5));
+    let second = run(&engine);
+    assert_eq!((second.imported, second.acknowledged, second.reacknowledged, second.ack_in_flight), (0, 0, 0, 150));
+    assert_eq!(ack_call_sizes(&world), vec![100, 50]);
+    assert_eq!(world.api.count("GET", ACK_TICKETS), 2);
+    assert_eq!(world.store.creations(), 150);
+
+    // Once Shoppingfeed runs them the orders leave the list and no ticket is read any more.
+    assert_eq!(world.api.settle("acknowledge", None, &Outcome::Succeed), 150);
+    assert_eq!(world.api.unacknowledged(), 0);
+    let third = run(&engine);
+    assert_eq!((third.imported, third.acknowledged, third.reacknowledged, third.ack_in_flight), (0, 0, 0, 0));
+    assert_eq!(world.api.count("GET", ACK_TICKETS), 2);
+    assert_eq!(world.api.entries("acknowledge").len(), 150);
+}
+
+#[test]
+fn an_acknowledge_whose_ticket_failed_or_never_ran_is_sent_again() {
+    let world = World::new();
+    world.api.defer_acks();
+    let ids = world.add_orders(2);
+    let engine = world.engine();
+    assert_eq!(run(&engine).acknowledged, 2);
+
+    // The first order's ticket fails at Shoppingfeed: sent again at once. The second stays queued.
+    assert_eq!(world.api.settle("acknowledge", Some(ids[0]), &Outcome::Failed("internal error".into())), 1);
+    let r = run(&engine);
+    assert_eq!((r.reacknowledged, r.acknowledged, r.ack_in_flight, r.imported), (1, 1, 1, 0));
+    assert_eq!((ack_entries_for(&world, ids[0]).len(), ack_entries_for(&world, ids[1]).len()), (2, 1));
+
+    // A ticket left unrun for over an hour is not waited for any longer.
+    world.clock.advance(chrono::Duration::minutes(61));
+    let r = run(&engine);
+    assert_eq!((r.reacknowledged, r.ack_in_flight), (2, 0));
+    assert_eq!((ack_entries_for(&world, ids[0]).len(), ack_entries_for(&world, ids[1]).len()), (3, 2));
+    assert_eq!(world.store.creations(), 2, "acknowledged again, never created again");
+}
+
+#[test]
+fn an_order_listed_again_after_its_ticket_ran_is_acknowledged_again_by_the_cycle_after() {
+    let (world, engine, id) = imported_order();
+    assert_eq!(world.api.unacknowledged(), 0);
+    // Listed again although its ticket succeeded: a list read just before the ticket ran looks the
+    // same as a merchant asking for the order again. Not re-sent at once; the record remembers.
+    world.api.unacknowledge(id);
+    let r = run(&engine);
+    assert_eq!((r.imported, r.reacknowledged, r.acknowledged, r.ack_in_flight), (0, 0, 0, 1));
+    assert!(world.store.import(id).unwrap().ack_applied);
+    // Still listed the cycle after: the merchant wants it again, acknowledged (never created) again.
+    let r = run(&engine);
+    assert_eq!((r.imported, r.reacknowledged, r.acknowledged, r.ack_in_flight), (0, 1, 1, 0));
+    assert!(!world.store.import(id).unwrap().ack_applied);
+    assert_eq!(world.api.unacknowledged(), 0);
+    let shop_id = world.store.shop_order(id).unwrap().shop_order_id;
+    assert_eq!(world.api.order(id)["storeReference"], json!(shop_id));
+    assert_eq!(world.store.creations(), 1);
+}
+
 #[test]
 fn an_acknowledgement_whose_answer_was_lost_is_confirmed_by_reading_the_order_back() {
     let world = World::new();

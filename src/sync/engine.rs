@@ -14,7 +14,7 @@ use crate::mapping::{ChannelRef, MappingOptions, OrderDraft, is_fulfilled_by_cha
 use crate::order::lenient::{format_utc, parse_timestamp};
 use crate::order::shipment::{OrderedLine, ordered_lines, validate};
 use crate::order::{ChannelSupport, Operation, Order, OrderError, OrderStatus, ShipRequest, ShipmentError, lifecycle, parse_order};
-use chrono::Duration;
+use chrono::{Duration, Utc};
 use futures_util::future::join;
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
@@ -141,6 +141,9 @@ pub struct CycleReport {
     pub reacknowledged: u64,
     /// Error acknowledgements sent.
     pub error_acknowledged: u64,
+    /// Orders listed as unacknowledged while Shoppingfeed was applying the acknowledgement sent for
+    /// them (its ticket not run yet, or run after the list was read): not sent again.
+    pub ack_in_flight: u64,
     /// Orders that could not be imported (malformed, refused by the shop, store failure).
     pub failed: u64,
     /// Orders left out by choice (marketplace-fulfilled, test, anonymized, already shipped).
@@ -209,6 +212,19 @@ struct PendingAck {
     /// The shop order id (success) or the error message.
     outcome: Result<String, String>,
 }
+
+/// An order acknowledged by an earlier cycle yet listed again as unacknowledged. Shoppingfeed applies
+/// an acknowledge when its ticket runs, so a cycle started soon after the last one sees it again: its
+/// ticket says whether to wait or to send it again.
+struct Settling {
+    id: u64,
+    batch: String,
+    shop_order_id: String,
+    acked_at: Option<String>,
+}
+
+/// Beyond this, a ticket still not run is not waited for: the acknowledge is sent again.
+const ACK_TICKET_PATIENCE_MINUTES: i64 = 60;
 
 /// What preparing an order led to.
 enum Step {
@@ -375,6 +391,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         // memory stays one page deep however many orders wait.
         let mut seen = BTreeSet::new();
         let mut acks = Vec::new();
+        let mut settling = Vec::new();
         let mut list_error = None;
         let mut href = paths::orders(self.config.store_id, &OrderQuery::to_import(statuses, since).to_query_string());
         let mut fetched = self.client.get(&href, "order list", parse_order_page).await;
@@ -392,7 +409,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             let entries: Vec<PageEntry> = page.items.into_iter().filter(|e| entry_id(e).is_none_or(|id| seen.insert(id))).collect();
             let next = page.next.filter(|n| *n != href && report.pages < MAX_PAGES);
             let Some(next) = next else {
-                acks.extend(self.import_entries(entries, report).await?);
+                acks.extend(self.import_entries(entries, report, &mut settling).await?);
                 if report.pages >= MAX_PAGES {
                     self.log("warn", None, format!("stopped paging after {MAX_PAGES} pages"));
                 }
@@ -401,7 +418,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             // The next page downloads while this one is created: the import takes about as long as
             // the slower of the two, not their sum. Nothing is acknowledged yet, so paging is safe.
             let (created, following) =
-                join(self.import_entries(entries, report), self.client.get(&next, "order list", parse_order_page)).await;
+                join(self.import_entries(entries, report, &mut settling), self.client.get(&next, "order list", parse_order_page)).await;
             acks.extend(created?);
             fetched = following;
             href = next;
@@ -412,6 +429,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         if list_error.is_none() {
             self.confirm_lost_acks(&seen, &mut acks, report).await?;
         }
+        self.settle_acks(settling, &mut acks, report).await?;
         self.renew_lock().await?;
         self.acknowledge(acks, report).await?;
         // Shipments do not depend on the order list: a failing page must not hold them back.
@@ -532,6 +550,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             last_error: None,
             error_acked: None,
             ack_batch_id: None,
+            ack_applied: false,
             updated_at: self.now_iso(),
         }
     }
@@ -555,7 +574,12 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         PendingAck { id, outcome: Ok(shop_order_id.to_string()) }
     }
 
-    async fn import_entries(&self, entries: Vec<PageEntry>, report: &mut CycleReport) -> Result<Vec<PendingAck>, SyncError> {
+    async fn import_entries(
+        &self,
+        entries: Vec<PageEntry>,
+        report: &mut CycleReport,
+        settling: &mut Vec<Settling>,
+    ) -> Result<Vec<PendingAck>, SyncError> {
         let mut acks = Vec::new();
         for chunk in entries.chunks(200) {
             let ids: Vec<u64> = chunk.iter().filter_map(entry_id).collect();
@@ -585,7 +609,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                         }
                         to_save.push(self.fail_import(rec, error.to_string(), &mut acks, report));
                     }
-                    PageEntry::Order(order) => match self.prepare(order, known.remove(&order.id), report, &mut acks).await {
+                    PageEntry::Order(order) => match self.prepare(order, known.remove(&order.id), report, &mut acks, settling).await {
                         Step::Done(rec) => to_save.extend(rec.map(|r| *r)),
                         Step::Create(c) => {
                             let (rec, draft) = *c;
@@ -611,7 +635,14 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
 
     /// First half of importing one order: everything before the store creates it. Returns the journal
     /// entry to save when nothing needs creating, or the draft to create.
-    async fn prepare(&self, order: &Order, known: Option<ImportRecord>, report: &mut CycleReport, acks: &mut Vec<PendingAck>) -> Step {
+    async fn prepare(
+        &self,
+        order: &Order,
+        known: Option<ImportRecord>,
+        report: &mut CycleReport,
+        acks: &mut Vec<PendingAck>,
+        settling: &mut Vec<Settling>,
+    ) -> Step {
         if order.status == OrderStatus::WaitingStoreAcceptance {
             if self.config.auto_accept {
                 self.auto_accept(order, report).await;
@@ -625,9 +656,17 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         }
         if let Some(mut rec) = known.clone().filter(|r| r.shop_order_id.is_some()) {
             // In the shop already but still unacknowledged at Shoppingfeed: acknowledge again, never
-            // create again.
-            acks.push(self.success_ack(order.id, rec.shop_order_id.as_deref().unwrap_or_default()));
-            report.reacknowledged += 1;
+            // create again — unless our acknowledge is only waiting for its ticket to run.
+            let shop_order_id = rec.shop_order_id.clone().unwrap_or_default();
+            match (&rec.state, &rec.ack_batch_id) {
+                (ImportState::Acknowledged, Some(batch)) if !rec.ack_applied => {
+                    settling.push(Settling { id: order.id, batch: batch.clone(), shop_order_id, acked_at: Some(rec.updated_at.clone()) })
+                }
+                _ => {
+                    acks.push(self.success_ack(order.id, &shop_order_id));
+                    report.reacknowledged += 1;
+                }
+            }
             rec.order.status = order.status.clone();
             return Step::Done(Some(Box::new(rec)));
         }
@@ -679,6 +718,64 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                 None
             }
         }
+    }
+
+    /// Orders we acknowledged that are listed again: one ticket read per batch tells whether
+    /// Shoppingfeed is still applying that acknowledge (wait: sending it again would only queue a
+    /// duplicate), applied it after the list was read (nothing to do), or failed or cancelled it
+    /// (send it again). A succeeded ticket cannot tell a late list from a merchant who asked for the
+    /// order again since, so the record remembers it: listed once more, the order is acknowledged again.
+    async fn settle_acks(&self, settling: Vec<Settling>, acks: &mut Vec<PendingAck>, report: &mut CycleReport) -> Result<(), SyncError> {
+        let mut batches: BTreeMap<String, Vec<Settling>> = BTreeMap::new();
+        for s in settling {
+            batches.entry(s.batch.clone()).or_default().push(s);
+        }
+        let now = self.client.clock().now();
+        for (batch, orders) in batches {
+            let (tickets, processing) = match self.tickets_of_batch(&batch).await {
+                Ok(t) => t,
+                // Forgotten batch (tickets expire) or unreadable tickets: the acknowledge is idempotent,
+                // sending it again is the safe side.
+                Err(ApiError::NotFound { .. }) => (Vec::new(), false),
+                Err(e) => {
+                    report.issue(None, None, e.code(), format!("tickets of acknowledge batch {batch} unreadable: {e}"));
+                    (Vec::new(), false)
+                }
+            };
+            let mut applied = Vec::new();
+            for s in orders {
+                let ticket = tickets.iter().find(|t| t.order_id == Some(s.id));
+                if ticket.is_some_and(|t| t.state == TicketState::Succeed) {
+                    report.ack_in_flight += 1;
+                    applied.push(s.id);
+                    continue;
+                }
+                let running = match ticket {
+                    Some(t) => t.state.is_processing(),
+                    None => processing,
+                };
+                let patient = s
+                    .acked_at
+                    .as_deref()
+                    .and_then(parse_timestamp)
+                    .is_some_and(|at| now - at.with_timezone(&Utc) < Duration::minutes(ACK_TICKET_PATIENCE_MINUTES));
+                if running && patient {
+                    report.ack_in_flight += 1;
+                    self.log("debug", Some(s.id), format!("order {}: acknowledge of batch {batch} not applied yet", s.id));
+                } else {
+                    acks.push(self.success_ack(s.id, &s.shop_order_id));
+                    report.reacknowledged += 1;
+                }
+            }
+            if !applied.is_empty() {
+                let mut records = self.store.load_imports(&applied).await?;
+                for r in &mut records {
+                    r.ack_applied = true;
+                }
+                self.store.save_imports(&records).await?;
+            }
+        }
+        Ok(())
     }
 
     async fn auto_accept(&self, order: &Order, report: &mut CycleReport) {
@@ -757,6 +854,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                             report.acknowledged += 1;
                             rec.state = ImportState::Acknowledged;
                             rec.ack_batch_id = Some(accepted.batch_id.clone());
+                            rec.ack_applied = false;
                         }
                         AckStatus::Error => {
                             report.error_acknowledged += 1;

@@ -77,6 +77,10 @@ pub struct ImportRecord {
     pub error_acked: Option<String>,
     /// Batch of the last acknowledge.
     pub ack_batch_id: Option<String>,
+    /// That acknowledge's ticket was seen done: if the order is listed unacknowledged again, the
+    /// merchant asked for it again (it is acknowledged again), Shoppingfeed is not just late.
+    #[serde(default)]
+    pub ack_applied: bool,
     /// Last change (ISO 8601).
     pub updated_at: String,
 }

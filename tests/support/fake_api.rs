@@ -83,6 +83,8 @@ struct State {
     log: Vec<LoggedRequest>,
     faults: Vec<FaultRule>,
     batches: u64,
+    /// Acknowledges wait for their ticket to run, as on the real API.
+    defer_acks: bool,
 }
 
 /// A shared handle on the fake API.
@@ -224,7 +226,14 @@ impl FakeShoppingfeed {
             log: Vec::new(),
             faults: Vec::new(),
             batches: 0,
+            defer_acks: false,
         })))
+    }
+
+    /// From now on a success acknowledge is applied only when its ticket is settled (`settle`), as
+    /// Shoppingfeed does: until then the order stays in the unacknowledged list.
+    pub fn defer_acks(&self) {
+        self.0.borrow_mut().defer_acks = true;
     }
 
     /// Adds an order (listed after the ones already there).
@@ -244,6 +253,13 @@ impl FakeShoppingfeed {
         if let Some(o) = s.orders.iter_mut().find(|o| order_id(o) == Some(id)) {
             o["status"] = json!(status);
             o["updatedAt"] = json!(now);
+        }
+    }
+
+    /// The merchant asks for an order again from the back office (`unacknowledge`).
+    pub fn unacknowledge(&self, id: u64) {
+        if let Some(o) = self.0.borrow_mut().orders.iter_mut().find(|o| order_id(o) == Some(id)) {
+            o["acknowledgedAt"] = Value::Null;
         }
     }
 
@@ -387,6 +403,12 @@ impl State {
             "accept" => "waiting_shipment",
             "refund" if entry["refund"]["products"].as_array().is_none_or(Vec::is_empty) => "refunded",
             "refund" => "partially_refunded",
+            "acknowledge" => {
+                let o = &mut self.orders[pos];
+                o["acknowledgedAt"] = if entry["acknowledgedAt"].is_string() { entry["acknowledgedAt"].clone() } else { json!(now) };
+                o["storeReference"] = entry["storeReference"].clone();
+                return;
+            }
             _ => return,
         };
         self.orders[pos]["status"] = json!(status);
@@ -501,7 +523,9 @@ impl State {
                 continue;
             };
             let mut state = "scheduled";
-            if op == "acknowledge" {
+            if op == "acknowledge" && self.defer_acks && entry["status"].as_str() != Some("error") {
+                // Applied by `settle`, through `apply`.
+            } else if op == "acknowledge" {
                 state = "succeed";
                 let o = &mut self.orders[pos];
                 if entry["status"].as_str() == Some("error") {

@@ -27,6 +27,7 @@ function summary(r) {
   const extra = [
     r.reacknowledged ? `${r.reacknowledged} re-acknowledged` : '',
     r.errorAcknowledged ? `${r.errorAcknowledged} error-acknowledged` : '',
+    r.ackInFlight ? `${r.ackInFlight} acknowledgements still being applied by Shoppingfeed` : '',
     r.accepted ? `${r.accepted} accepted` : '',
     r.succeeded ? `${r.succeeded} confirmed by the marketplace` : '',
     r.operationsFailed ? `${r.operationsFailed} operations failed` : '',

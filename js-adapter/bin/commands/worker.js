@@ -17,8 +17,6 @@ const USAGE = `usage: shoppingfeed-orders worker --redis URL --postgres URL [--c
   --schema NAME        SHOPPINGFEED_PG_SCHEMA     PostgreSQL schema (default shoppingfeed_orders)
   --lock-ms MS         job lease: the cycle of a worker that died goes to another one after it
                        (default 30000); the store lock in PostgreSQL is freed as soon as it dies
-  --ack-settle-ms MS   a store's next cycle waits this long after its last accepted acknowledgement,
-                       the time Shoppingfeed takes to process it (default 30000)
   --quiet, -q          no line per cycle on stderr
   --json               one JSON object per event on stdout: {"event":"cycle-start"|"cycle"|"cycle-failed"|"skipped",...}
 
@@ -44,7 +42,6 @@ export default {
         queue: { type: 'string' },
         schema: { type: 'string' },
         'lock-ms': { type: 'string' },
-        'ack-settle-ms': { type: 'string' },
       });
       if (values.help) {
         process.stdout.write(USAGE);
@@ -61,9 +58,6 @@ export default {
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency must be a whole number from 1 to 256');
       const lockMs = values['lock-ms'] === undefined ? 30_000 : Number(values['lock-ms']);
       if (!Number.isInteger(lockMs) || lockMs < 1000) throw new UsageError('--lock-ms must be a whole number of milliseconds, at least 1000');
-
-      const settleMs = values['ack-settle-ms'] === undefined ? 30_000 : Number(values['ack-settle-ms']);
-      if (!Number.isInteger(settleMs) || settleMs < 0) throw new UsageError('--ack-settle-ms must be a whole number of milliseconds');
 
       let scale;
       try {
@@ -88,7 +82,6 @@ export default {
         queue: c.queue,
         schema: c.schema,
         lockDurationMs: lockMs,
-        ackSettleMs: settleMs,
         logger: process.env.SHOPPINGFEED_LOG ? pkg.jsonLogger({ level: /** @type {any} */ (process.env.SHOPPINGFEED_LOG) }) : false,
       });
       w.on('cycle-start', (/** @type {any} */ e) => out('cycle-start', e));
@@ -106,7 +99,6 @@ export default {
         out('skipped', r);
         if (r.retryInMs == null) note(`store ${r.storeId}: held elsewhere for too long (${r.reason}); left to the next scheduled cycle`);
         else if (r.reason === 'locked') note(`store ${r.storeId}: another process holds it; back in ${secs(r.retryInMs)}`);
-        else if (r.reason === 'settling') note(`store ${r.storeId}: acknowledgements just sent are being processed; back in ${secs(r.retryInMs)}`);
         else note(`store ${r.storeId}: skipped (${r.reason})`);
       });
       w.on('error', (/** @type {Error} */ err) => note(`worker: ${err.message}`));

@@ -36,8 +36,6 @@ const { redisOptions, JOB_OPTS, DEFAULT_API_URL } = require('./scale.cjs');
  * @property {number} [lockDurationMs]      BullMQ job lease: a dead worker's job goes to another after it (default 30000)
  * @property {number} [stalledIntervalMs]   how often dead workers' jobs are looked for (default: lockDurationMs)
  * @property {number} [lockedRetryMs]       a job finding its store busy comes back after this (default 5000)
- * @property {number} [ackSettleMs]         a store's next cycle waits this long after its last accepted
- *                                          acknowledgement, the time Shoppingfeed takes to process it (default 30000)
  * @property {number} [httpTimeoutMs]       one API call's limit (default 120000)
  * @property {Record<string, string | undefined>} [env] where `env:` token references are read (default process.env)
  * @property {import('../../index').Logger | false} [logger] engine logs (default none)
@@ -141,7 +139,6 @@ async function startWorker(options) {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new RangeError(`concurrency must be 1 to 256, got ${concurrency}`);
   const lockDuration = options.lockDurationMs ?? 30_000;
   const lockedRetryMs = options.lockedRetryMs ?? 5_000;
-  const ackSettleMs = options.ackSettleMs ?? 30_000;
   const httpTimeoutMs = options.httpTimeoutMs ?? 120_000;
   const id = options.name ?? `${os.hostname()}:${process.pid}`;
   const logger = options.logger === false || options.logger === undefined ? silentLogger : options.logger;
@@ -239,10 +236,6 @@ async function startWorker(options) {
     if (ctx.running) return later({});
     ctx.running = true;
     try {
-      // Acknowledgements are processed by Shoppingfeed a little after they are accepted; a cycle
-      // started before that would still see those orders unacknowledged and acknowledge them again.
-      const acked = ackSettleMs > 0 ? await ctx.store.lastAcknowledgedAt() : null;
-      if (acked !== null && acked + ackSettleMs > Date.now()) return await delay('settling', Math.max(50, acked + ackSettleMs - Date.now()));
       return await runCycle(job, storeId, ctx, later);
     } finally {
       ctx.running = false;

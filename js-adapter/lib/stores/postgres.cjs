@@ -821,17 +821,6 @@ class PostgresStore {
     };
   }
 
-  /**
-   * When this store's journal last recorded an accepted acknowledgement (epoch ms), or null. The
-   * worker waits for Shoppingfeed to process it before the next cycle, which would otherwise list
-   * the order as still unacknowledged and acknowledge it again.
-   */
-  async lastAcknowledgedAt() {
-    const r = await this.#q(this.#sql.lastAcked, [this.storeId]);
-    const t = r.rows[0]?.at == null ? NaN : Date.parse(r.rows[0].at);
-    return Number.isNaN(t) ? null : t;
-  }
-
   /** Schema versions recorded, oldest first. */
   async schemaVersions() {
     const r = await this.#q(`SELECT version FROM ${quoteSchema(this.schema)}.schema_migrations ORDER BY version`, []);
@@ -996,7 +985,6 @@ function statements(s) {
                    AND NOT EXISTS (SELECT 1 FROM ${s}.operations o WHERE o.store_id = i.store_id AND o.shoppingfeed_id = i.shoppingfeed_id
                      AND o.operation IN ('ship', 'cancel', 'refuse') AND o.state NOT IN ('failed', 'canceled'))
                  ORDER BY i.created_at ASC NULLS LAST, i.shoppingfeed_id LIMIT 1`,
-    lastAcked: `SELECT max(updated_at) AS at FROM ${s}.imports WHERE store_id = $1 AND state = 'acknowledged'`,
     mLastCycle: `SELECT kind, at, data FROM ${s}.events WHERE store_id = $1 AND kind IN ('cycle', 'cycle-failed') ORDER BY id DESC LIMIT 1`,
     mLastWorker: `SELECT data FROM ${s}.events WHERE store_id = $1 AND kind = 'worker-cycle' ORDER BY id DESC LIMIT 1`,
   };

@@ -10,7 +10,7 @@ import { acksByOrder, eligible, sandbox, tempDir, until } from './helpers.js';
 const tmp = tempDir('sfo-api-');
 after(() => tmp.cleanup());
 
-const REPORT_KEYS = ['imported', 'acknowledged', 'reacknowledged', 'errorAcknowledged', 'failed', 'skipped', 'accepted', 'sent', 'succeeded', 'operationsFailed', 'pending', 'statusChanges', 'pages', 'requests'];
+const REPORT_KEYS = ['imported', 'acknowledged', 'reacknowledged', 'errorAcknowledged', 'ackInFlight', 'failed', 'skipped', 'accepted', 'sent', 'succeeded', 'operationsFailed', 'pending', 'statusChanges', 'pages', 'requests'];
 
 /** A logger capturing JSON lines. */
 function capture() {
@@ -328,6 +328,38 @@ test('network errors beyond the retries: runOnce rejects with the report of what
     assert.ok(isShoppingfeedError(e2), String(e2));
     assert.ok(!String(e2.message).includes(t.sb.token));
     assert.equal(/** @type {any} */ (store).db.prepare('SELECT COUNT(*) FROM orders').pluck().get(), err.report.imported);
+  } finally {
+    store.close();
+    await t.close();
+  }
+});
+
+test('Shoppingfeed applies acknowledgements when their tickets run: a cycle started before that sends none again', async () => {
+  // Tickets start a minute after they are queued, on the sandbox's clock: the second cycle below runs
+  // while every acknowledge of the first is still waiting.
+  const t = await sandbox({ orders: 0, seed: 38, ticketDelays: { start: 60_000, finish: 61_000 } });
+  const store = new SqliteStore(tmp.db('ack-in-flight.db'));
+  try {
+    const ids = t.create([{ channel: 'amazon', count: 150 }]);
+    const sync = createOrderSync({ apiUrl: t.sb.url, token: t.sb.token, storeId: t.sb.storeId, store, logger: false });
+    const first = await sync.runOnce();
+    assert.equal(first.acknowledged, first.imported);
+    assert.ok(first.imported >= 150, JSON.stringify(first));
+    const stillListed = (await t.orders('acknowledgment=unacknowledged')).filter((o) => ids.includes(o.id));
+    assert.equal(stillListed.length, ids.length, 'the sandbox has not applied them yet');
+
+    const second = await sync.runOnce();
+    assert.deepEqual([second.imported, second.acknowledged, second.reacknowledged], [0, 0, 0], JSON.stringify(second));
+    assert.equal(second.ackInFlight, first.acknowledged);
+    const ticketReads = t.requests({ method: 'GET', path: '/ticket' }).filter((r) => r.query?.batchId);
+    assert.equal(ticketReads.length, Math.ceil(first.acknowledged / 100), 'one ticket read per acknowledge batch');
+
+    // Once the tickets have run nothing is listed, nothing is read or sent.
+    t.sb.control.advance({ minutes: 2 });
+    const third = await sync.runOnce();
+    assert.deepEqual([third.imported, third.acknowledged, third.ackInFlight], [0, 0, 0], JSON.stringify(third));
+    const acks = acksByOrder(t.requests());
+    for (const id of ids) assert.equal(acks.get(id)?.length, 1, `order ${id} acknowledged once`);
   } finally {
     store.close();
     await t.close();

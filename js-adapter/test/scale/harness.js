@@ -61,12 +61,12 @@ export async function startRig(o = {}) {
 
   /**
    * Starts a worker process (the CLI, --json) and resolves once it printed `ready`.
-   * @param {{ concurrency?: number, lockMs?: number, settleMs?: number, name?: string }} [w]
+   * @param {{ concurrency?: number, lockMs?: number, name?: string }} [w]
    * @returns {Promise<WorkerProc>}
    */
   async function spawnWorker(w = {}) {
     const args = cliArgs('worker', ['--redis', services.redisUrl, '--postgres', services.postgresUrl, '--queue', queue, '--schema', schema,
-      '--concurrency', String(w.concurrency ?? 2), '--lock-ms', String(w.lockMs ?? 4000), '--ack-settle-ms', String(w.settleMs ?? 3000), '--json', '--quiet']);
+      '--concurrency', String(w.concurrency ?? 2), '--lock-ms', String(w.lockMs ?? 4000), '--json', '--quiet']);
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     /** @type {any[]} */
     const events = [];
