@@ -612,11 +612,16 @@ export interface Scale {
   listStores(): Promise<(StoreEntry & { nextRunAt: string | null })[]>;
   /** One registered store. */
   getStore(id: number): Promise<StoreEntry | null>;
+  /** The PostgresStore of one store id (needs `postgres`; closed with this handle). */
+  store(id: number): PostgresStore;
   /** Makes sure a cycle of the store starts after this call; resolves with the job id. */
   runNow(id: number): Promise<string | null>;
   /** Metrics of the registered stores (or of `ids`); needs `postgres`. */
   metrics(ids?: number[]): Promise<StoreMetrics[]>;
-  /** An OrderSync of a registered store in this process (ship, cancel…: sent at once, or by a cycle asked for right away). */
+  /**
+   * An OrderSync of a registered store in this process (ship, cancel…: sent at once, or by a cycle asked for right
+   * away). Its token is read from the store's reference here, unless `options.token` gives one.
+   */
   orderSync(id: number, options?: Partial<OrderSyncOptions>): Promise<OrderSync>;
   /** Releases Redis and PostgreSQL. */
   close(): Promise<void>;

@@ -1,12 +1,15 @@
 // @ts-check
-// What every connector command shares: global options (flags, then environment), opening the SQLite
-// store, and turning errors into one line and an exit code (0 done, 1 runtime failure, 2 usage).
+// What every connector command shares: global options (flags, then environment), opening the store
+// (a SQLite file, or one store of a scale-out's PostgreSQL journal) with its connector, and turning
+// errors into one line and an exit code (0 done, 1 runtime failure, 2 usage).
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 /** @type {typeof import('../index.cjs')} */
 export const pkg = require('../index.cjs');
+/** @type {typeof import('../lib/scale/cli.cjs')} */
+const scaleCli = require('../lib/scale/cli.cjs');
 
 export class UsageError extends Error {}
 
@@ -16,6 +19,8 @@ export const GLOBAL_OPTIONS = /** @type {const} */ ({
   token: { type: 'string' },
   'store-id': { type: 'string' },
   db: { type: 'string' },
+  postgres: { type: 'string' },
+  redis: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -26,6 +31,10 @@ export const GLOBAL_USAGE = `global options (flag, else environment variable):
   --token TOKEN     SHOPPINGFEED_TOKEN     (never printed or logged)
   --store-id ID     SHOPPINGFEED_STORE_ID  (default: the token's only store, from GET /v1/me)
   --db FILE         SHOPPINGFEED_DB        (SQLite file; default ./shoppingfeed-orders.db)
+  --postgres URL    SHOPPINGFEED_POSTGRES_URL  a scale-out's shared journal instead of the SQLite file
+                    (one store of it: --store-id, or the token's only store); --db wins over the variable
+  --redis URL       SHOPPINGFEED_REDIS_URL     with --postgres: the store's registered token reference is
+                    used when --token is not given, and an operation recorded here wakes its workers
   --quiet, -q       no progress or summary on stderr
   --json            machine-readable output on stdout`;
 
@@ -48,12 +57,90 @@ export function parse(args, own) {
 export function settings(v) {
   const storeId = v['store-id'] ?? process.env.SHOPPINGFEED_STORE_ID;
   if (storeId !== undefined && storeId !== '' && !/^\d+$/.test(String(storeId))) throw new UsageError(`--store-id must be a number, got '${storeId}'`);
+  if (v.db !== undefined && v.postgres !== undefined) throw new UsageError('--db and --postgres: give one store, not both');
+  // An explicit --db is a choice; the environment's PostgreSQL URL (set for workers) is only a default.
+  const postgres = v.db !== undefined ? '' : v.postgres ?? process.env.SHOPPINGFEED_POSTGRES_URL ?? '';
   return {
     apiUrl: v['api-url'] ?? process.env.SHOPPINGFEED_API_URL ?? pkg.DEFAULT_API_URL,
+    apiUrlGiven: v['api-url'] !== undefined || Boolean(process.env.SHOPPINGFEED_API_URL),
     token: v.token ?? process.env.SHOPPINGFEED_TOKEN ?? '',
     storeId: storeId ? Number(storeId) : undefined,
     db: v.db ?? process.env.SHOPPINGFEED_DB ?? './shoppingfeed-orders.db',
+    postgres,
+    redis: postgres ? v.redis ?? process.env.SHOPPINGFEED_REDIS_URL ?? '' : '',
+    schema: process.env.SHOPPINGFEED_PG_SCHEMA || undefined,
+    queue: process.env.SHOPPINGFEED_QUEUE || undefined,
   };
+}
+
+/**
+ * @typedef {object} Connector
+ * @property {any} store           the journal and shop orders
+ * @property {import('../index').OrderSync | null} sync  null when not asked for
+ * @property {string} where        the store, for messages (never a password)
+ * @property {number | undefined} storeId
+ * @property {() => Promise<void>} close
+ */
+
+/** The scale-out modules, a missing optional dependency turned into a usage error naming it. */
+function loadScale() {
+  try {
+    return scaleCli.loadScale();
+  } catch (err) {
+    if (/** @type {any} */ (err).code === 'MissingDependency') throw new UsageError(/** @type {Error} */ (err).message);
+    throw err;
+  }
+}
+
+/**
+ * Opens the store the settings name and, with `sync`, the connector over it. PostgreSQL: one store of
+ * the shared journal; with Redis as well, the store's registration gives the token (unless --token)
+ * and the API URL, and an operation recorded here queues a cycle so a worker sends it.
+ * @param {ReturnType<typeof settings>} s
+ * @param {{ sync?: boolean, options?: Partial<import('../index').OrderSyncOptions> }} [want]
+ * @returns {Promise<Connector>}
+ */
+export async function openConnector(s, want = {}) {
+  const extra = want.options ?? {};
+  if (!s.postgres) {
+    if (want.sync) requireToken(s);
+    const store = openStore(s.db);
+    const sync = want.sync ? pkg.createOrderSync({ apiUrl: s.apiUrl, token: s.token, storeId: s.storeId, store, ...extra }) : null;
+    return { store, sync, where: s.db, storeId: s.storeId, close: async () => store.close?.() };
+  }
+  const scale = loadScale();
+  await scaleCli.checkPostgres(s.postgres);
+  let storeId = s.storeId;
+  if (storeId === undefined) {
+    if (!s.token) throw new UsageError('--postgres holds many stores: name one with --store-id ID');
+    const seen = await pkg.discoverStores({ apiUrl: s.apiUrl, token: s.token });
+    if (seen.length !== 1) {
+      throw new UsageError(`--postgres holds many stores and the token sees ${seen.length ? seen.map((/** @type {any} */ x) => x.id).join(', ') : 'none'}: name one with --store-id ID`);
+    }
+    storeId = Number(seen[0].id);
+  }
+  const where = `store ${storeId} in ${scaleCli.safeUrl(s.postgres)}`;
+  if (s.redis) {
+    await scaleCli.checkRedis(s.redis);
+    const handle = scale.openScale({ redis: s.redis, postgres: s.postgres, queue: s.queue, schema: s.schema });
+    try {
+      const entry = await handle.getStore(storeId);
+      if (!entry) throw new UsageError(`store ${storeId} is not registered in ${scaleCli.safeUrl(s.redis)} (shoppingfeed-orders stores list)`);
+      const overrides = { ...extra, ...(s.token ? { token: s.token } : {}), ...(s.apiUrlGiven ? { apiUrl: s.apiUrl } : {}) };
+      const sync = want.sync ? await handle.orderSync(storeId, overrides) : null;
+      return { store: handle.store(storeId), sync, where, storeId, close: () => handle.close() };
+    } catch (err) {
+      await handle.close();
+      const e = /** @type {any} */ (err);
+      // The store's token reference names a variable or file this machine does not have.
+      if (e.code === 'TokenMissing' || e.code === 'TokenRef') throw new UsageError(`${e.message} (or pass --token)`);
+      throw err;
+    }
+  }
+  if (want.sync) requireToken(s);
+  const store = new pkg.PostgresStore({ connectionString: s.postgres, storeId, ...(s.schema ? { schema: s.schema } : {}) });
+  const sync = want.sync ? pkg.createOrderSync({ apiUrl: s.apiUrl, token: s.token, storeId, store, ...extra }) : null;
+  return { store, sync, where, storeId, close: () => store.close() };
 }
 
 /** The token is required for anything that talks to Shoppingfeed. @param {{token: string}} s */

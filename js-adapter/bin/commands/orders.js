@@ -1,6 +1,6 @@
 // @ts-check
 // `shoppingfeed-orders orders`: the stored orders and their sync state (no API call, no token needed).
-import { GLOBAL_USAGE, UsageError, describe, openStore, parse, pkg, settings } from '../common.js';
+import { GLOBAL_USAGE, UsageError, describe, openConnector, parse, pkg, settings } from '../common.js';
 
 const USAGE = `usage: shoppingfeed-orders orders [--json] [--status S] [--channel NAME] [--needs-attention] [--limit N]
 
@@ -48,7 +48,8 @@ export default {
       const limit = values.limit === undefined ? 100_000 : Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
       const s = settings(values);
-      const store = openStore(s.db);
+      const c = await openConnector(s);
+      const store = c.store;
       try {
         const { items } = await store.listOrders({ limit, status: values.status, channel: values.channel });
         let views = items.map((/** @type {any} */ i) => pkg.orderView(i.record, i.operations));
@@ -71,7 +72,7 @@ export default {
         if (!values.quiet) process.stderr.write(`${rows.length} order(s)\n`);
         return 0;
       } finally {
-        store.close?.();
+        await c.close();
       }
     } catch (err) {
       const d = describe(err);

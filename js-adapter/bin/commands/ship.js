@@ -1,6 +1,6 @@
 // @ts-check
 // `shoppingfeed-orders ship ORDER_ID …`: validated, recorded, sent once (queued when the API is down).
-import { GLOBAL_USAGE, UsageError, describe, openStore, parse, pkg, requireToken, settings } from '../common.js';
+import { GLOBAL_USAGE, UsageError, describe, openConnector, parse, pkg, settings } from '../common.js';
 
 const USAGE = `usage: shoppingfeed-orders ship ORDER_ID --carrier C --tracking-number N [--tracking-url URL] [--item ITEM_ID:QTY ...]
 
@@ -48,10 +48,9 @@ export default {
       pkg.validateShipment(shipment);
       const s = settings(values);
       token = s.token;
-      requireToken(s);
-      const store = openStore(s.db);
+      const c = await openConnector(s, { sync: true, options: { logger: false, retry: { maxAttempts: 3 } } });
       try {
-        const sync = pkg.createOrderSync({ apiUrl: s.apiUrl, token: s.token, storeId: s.storeId, store, logger: false, retry: { maxAttempts: 3 } });
+        const sync = /** @type {import('../../index').OrderSync} */ (c.sync);
         const op = await sync.ship(Number(id), shipment);
         if (values.json) process.stdout.write(`${JSON.stringify(op)}\n`);
         if (!values.quiet) {
@@ -62,7 +61,7 @@ export default {
         }
         return 0;
       } finally {
-        store.close?.();
+        await c.close();
       }
     } catch (err) {
       const d = describe(err, token);

@@ -1,6 +1,6 @@
 // @ts-check
 // `shoppingfeed-orders sync`: one cycle (--once) or a cycle every --every minutes until SIGINT/SIGTERM.
-import { GLOBAL_USAGE, UsageError, describe, openStore, parse, pkg, requireToken, settings } from '../common.js';
+import { GLOBAL_USAGE, UsageError, describe, openConnector, parse, pkg, settings } from '../common.js';
 
 const USAGE = `usage: shoppingfeed-orders sync [--once] [options]
 
@@ -60,7 +60,6 @@ export default {
       if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
       const s = settings(values);
       token = s.token;
-      requireToken(s);
       const sinceDays = values['since-days'] === undefined ? 7 : Number(values['since-days']);
       if (!Number.isInteger(sinceDays) || sinceDays < 1 || sinceDays > 90) throw new UsageError('--since-days must be a whole number from 1 to 90');
       const every = values.every === undefined ? 10 : Number(values.every);
@@ -69,19 +68,19 @@ export default {
 
       const tty = process.stderr.isTTY && !values.quiet;
       const note = (/** @type {string} */ line) => { if (!values.quiet) process.stderr.write(`${line}\n`); };
-      const store = openStore(s.db);
-      const sync = pkg.createOrderSync({
-        apiUrl: s.apiUrl,
-        token: s.token,
-        storeId: s.storeId,
-        store,
-        sinceDays,
-        autoAccept: Boolean(values['auto-accept']),
-        importFulfilled: Boolean(values['import-fulfilled']),
-        includeTest: Boolean(values['include-test']),
-        // Logs go to stderr as JSON lines only when asked for; the terminal gets a progress line.
-        logger: process.env.SHOPPINGFEED_LOG ? pkg.jsonLogger({ level: /** @type {any} */ (process.env.SHOPPINGFEED_LOG) }) : false,
+      const c = await openConnector(s, {
+        sync: true,
+        // Flags not given leave the defaults (or, through Redis, the store's registered settings).
+        options: {
+          ...(values['since-days'] !== undefined ? { sinceDays } : {}),
+          ...(values['auto-accept'] ? { autoAccept: true } : {}),
+          ...(values['import-fulfilled'] ? { importFulfilled: true } : {}),
+          ...(values['include-test'] ? { includeTest: true } : {}),
+          // Logs go to stderr as JSON lines only when asked for; the terminal gets a progress line.
+          logger: process.env.SHOPPINGFEED_LOG ? pkg.jsonLogger({ level: /** @type {any} */ (process.env.SHOPPINGFEED_LOG) }) : false,
+        },
       });
+      const sync = /** @type {import('../../index').OrderSync} */ (c.sync);
       let calls = 0;
       if (tty) {
         sync.on('log', () => {
@@ -122,7 +121,7 @@ export default {
           process.stderr.write(`shoppingfeed-orders sync: ${d.line}${did ? ` (kept: ${summary(e.report)})` : ''}\n`);
           return d.code;
         } finally {
-          store.close?.();
+          await c.close();
         }
       }
 
@@ -147,7 +146,7 @@ export default {
       note(`syncing every ${every} min (Ctrl-C to stop)`);
       sync.start({ everyMinutes: every });
       await done;
-      store.close?.();
+      await c.close();
       return 0;
     } catch (err) {
       const d = describe(err, token);

@@ -145,9 +145,15 @@ function openScale(options) {
     if (!entry) throw codedError('ConfigError', 'UnknownStore', `store ${id} is not registered`, { field: 'storeId' });
     const sync = createOrderSync({
       apiUrl: entry.apiUrl ?? DEFAULT_API_URL,
-      token: resolveToken(entry.tokenRef, { env: options.env }),
+      // A token given here (an operator's own) spares reading the reference on this machine.
+      token: extra.token ?? resolveToken(entry.tokenRef, { env: options.env }),
       storeId: entry.id,
       store: storeOf(entry.id),
+      // The registration's import settings, as its workers run them.
+      sinceDays: entry.sinceDays,
+      autoAccept: entry.autoAccept,
+      importFulfilled: entry.importFulfilled,
+      includeTest: entry.includeTest,
       logger: false,
       ...extra,
     });
@@ -165,7 +171,20 @@ function openScale(options) {
     if (ownPool && pool) await pool.end().catch(() => {});
   }
 
-  return { queue, registry, addStore, removeStore, listStores, getStore: (/** @type {number} */ id) => registry.get(Number(id)), runNow, metrics, orderSync, close };
+  return {
+    queue,
+    registry,
+    addStore,
+    removeStore,
+    listStores,
+    getStore: (/** @type {number} */ id) => registry.get(Number(id)),
+    /** The PostgresStore of one store id (shared by this handle's calls). @param {number} id */
+    store: (/** @type {number} */ id) => storeOf(Number(id)),
+    runNow,
+    metrics,
+    orderSync,
+    close,
+  };
 }
 
 module.exports = { openScale, redisOptions, JOB_OPTS, DEFAULT_API_URL };

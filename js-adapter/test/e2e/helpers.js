@@ -107,7 +107,7 @@ export function cli(args, o = {}) {
   /** @type {Record<string, string|undefined>} */
   const env = { ...process.env, SHOPPINGFEED_LOG: undefined, NO_COLOR: '1', ...o.env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  for (const k of ['SHOPPINGFEED_API_URL', 'SHOPPINGFEED_TOKEN', 'SHOPPINGFEED_STORE_ID', 'SHOPPINGFEED_DB']) {
+  for (const k of ['SHOPPINGFEED_API_URL', 'SHOPPINGFEED_TOKEN', 'SHOPPINGFEED_STORE_ID', 'SHOPPINGFEED_DB', 'SHOPPINGFEED_POSTGRES_URL', 'SHOPPINGFEED_REDIS_URL']) {
     if (!o.env || !(k in o.env)) delete env[k];
   }
   const token = o.token ?? env.SHOPPINGFEED_TOKEN ?? '';
