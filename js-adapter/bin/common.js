@@ -160,6 +160,39 @@ export function openStore(file) {
   }
 }
 
+/**
+ * Every registered store of a scale-out, for the dashboard: the Redis registry lists them, each with
+ * its metrics from PostgreSQL; a store opens with its journal and a connector whose token comes from
+ * its reference (read-only, saying why, when this machine cannot read it). "Import now" queues a cycle.
+ * @param {ReturnType<typeof settings>} s
+ */
+export async function openStoreDirectory(s) {
+  const scale = loadScale();
+  await scaleCli.checkRedis(s.redis);
+  await scaleCli.checkPostgres(s.postgres);
+  const handle = scale.openScale({ redis: s.redis, postgres: s.postgres, queue: s.queue, schema: s.schema });
+  /** @type {import('../lib/dashboard/stores.cjs').StoreDirectory} */
+  const directory = {
+    async list() {
+      const stores = await handle.listStores();
+      const metrics = new Map((await handle.metrics(stores.map((x) => x.id))).map((m) => [m.storeId, m]));
+      return stores.map((x) => ({ ...x, metrics: metrics.get(x.id) ?? null }));
+    },
+    async open(id) {
+      if (!(await handle.getStore(id))) return null;
+      let sync = null;
+      let readOnlyReason = null;
+      try {
+        sync = await handle.orderSync(id, { ...(s.token ? { token: s.token } : {}), retry: { maxAttempts: 3 } });
+      } catch (err) {
+        readOnlyReason = `no token for store ${id} here: ${/** @type {Error} */ (err).message}`;
+      }
+      return { store: handle.store(id), sync, readOnlyReason, runNow: () => handle.runNow(id) };
+    },
+  };
+  return { directory, close: () => handle.close(), where: `the stores registered in ${scaleCli.safeUrl(s.redis)}` };
+}
+
 /** Engine/adapter errors that are the caller's to fix: exit 2. */
 const USAGE_CODES = new Set([
   'Config', 'AmbiguousStore', 'NoStore', 'InvalidArgument', 'NotAllowed', 'Duplicate', 'Unsupported', 'UnknownOrder',

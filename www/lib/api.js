@@ -45,14 +45,42 @@ function accessToken() {
   }
 }
 
+/**
+ * The store the page shows, when the dashboard serves many (a scale-out): its API lives under
+ * /api/stores/{id}/ and its views under #/s/{id}/. Empty for a one-store dashboard.
+ */
+let storeId = '';
+
+/** @param {string} id  digits, or '' for none */
+export function setStore(id) {
+  storeId = /^\d{1,16}$/.test(id) ? id : '';
+}
+
+export function currentStore() {
+  return storeId;
+}
+
+/** A view's address in the current store (`#/orders/1` → `#/s/42/orders/1`). @param {string} hash */
+export function link(hash) {
+  if (!storeId || !hash.startsWith('#/') || hash.startsWith('#/s/') || hash === '#/stores' || hash.startsWith('#/stores?')) return hash;
+  return `#/s/${storeId}/${hash.slice(2)}`;
+}
+
+/** The API path in the current store; /api/config and /api/stores… are the dashboard's own. @param {string} path */
+function resolve(path) {
+  if (!storeId || path === '/api/config' || path === '/api/stores' || path.startsWith('/api/stores/')) return path;
+  return `/api/stores/${storeId}/${path.slice('/api/'.length)}`;
+}
+
 /** GETs started early (while the engine loads), each taken once by the first `api()` call for it. */
 const early = /** @type {Map<string, Promise<any>>} */ (new Map());
 
 /** Starts GET `path` now; the next `api(path)` gets this answer. @param {string} path */
 export function prefetch(path) {
-  const p = call(path, {});
+  const full = resolve(path);
+  const p = call(full, {});
   p.catch(() => {});
-  early.set(path, p);
+  early.set(full, p);
 }
 
 /**
@@ -61,13 +89,14 @@ export function prefetch(path) {
  * @param {{ method?: 'GET' | 'POST', body?: unknown, signal?: AbortSignal }} [options]
  */
 export function api(path, options = {}) {
+  const full = resolve(path);
   const method = options.method ?? 'GET';
-  const pending = method === 'GET' ? early.get(path) : undefined;
+  const pending = method === 'GET' ? early.get(full) : undefined;
   if (pending) {
-    early.delete(path);
+    early.delete(full);
     return pending;
   }
-  return call(path, options);
+  return call(full, options);
 }
 
 /**

@@ -1,6 +1,6 @@
 // The sync log: the store's event log (cycle reports, failed cycles, operations, marketplace status
 // changes), newest first.
-import { api, query } from '../lib/api.js';
+import { api, link, query } from '../lib/api.js';
 import { h, replace, statusLabel, time } from '../lib/dom.js';
 
 const KINDS = [
@@ -77,7 +77,7 @@ function details(e) {
         h('span', null, `${parts.join(', ')} · ${d.requests ?? 0} HTTP calls`),
         issues.length ? h('details', { class: 'issues' }, h('summary', null, `${issues.length} issue${issues.length === 1 ? '' : 's'}`),
           h('ul', null, issues.map((/** @type {any} */ i) => h('li', null,
-            i.orderId ? h('a', { href: `#/orders/${Number(i.orderId)}` }, i.reference ?? String(i.orderId)) : null,
+            i.orderId ? h('a', { href: link(`#/orders/${Number(i.orderId)}`) }, i.reference ?? String(i.orderId)) : null,
             i.orderId ? ' · ' : null, h('code', null, String(i.code ?? '')), ' ', String(i.message ?? ''))))) : null,
       ];
     }
@@ -85,9 +85,9 @@ function details(e) {
       return [h('code', null, String(d.code ?? 'Error')), ' ', h('span', { class: 'error-text' }, String(d.message ?? '')),
         d.report ? h('span', { class: 'block muted' }, `before stopping: imported ${d.report.imported ?? 0}, acknowledged ${d.report.acknowledged ?? 0}`) : null];
     case 'operation':
-      return [String(d.name ?? 'operation'), ' of order ', d.orderId ? h('a', { href: `#/orders/${Number(d.orderId)}` }, String(d.orderId)) : '—', `: ${d.state ?? ''}`];
+      return [String(d.name ?? 'operation'), ' of order ', d.orderId ? h('a', { href: link(`#/orders/${Number(d.orderId)}`) }, String(d.orderId)) : '—', `: ${d.state ?? ''}`];
     case 'marketplace-status':
-      return ['order ', d.shoppingfeedId ? h('a', { href: `#/orders/${Number(d.shoppingfeedId)}` }, String(d.reference ?? d.shoppingfeedId)) : '—',
+      return ['order ', d.shoppingfeedId ? h('a', { href: link(`#/orders/${Number(d.shoppingfeedId)}`) }, String(d.reference ?? d.shoppingfeedId)) : '—',
         d.channel ? ` (${d.channel})` : '', `: ${statusLabel(d.previous ?? '?')} → ${statusLabel(d.status ?? '?')}`,
         d.shopOrderCancelled ? ` · shop order ${d.shopOrderId ?? ''} cancelled` : ''];
     default:

@@ -1,7 +1,7 @@
 // One order: facts, what the engine allows, the ship form (validated by the engine in the page before
 // any request), cancel, items, amounts, addresses, relay point, shipment, and the journal as a timeline
 // (import, acknowledgement, operations and their tickets, with a retry for failed ones).
-import { ApiError, api } from '../lib/api.js';
+import { ApiError, api, link } from '../lib/api.js';
 import { channelName, deadlineText, h, money, replace, safeHttpUrl, statusLabel, time } from '../lib/dom.js';
 import { tick } from './orders.js';
 
@@ -42,7 +42,7 @@ export async function renderOrder(ctx, id, options = {}) {
     data = await api(`/api/orders/${id}`);
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {
-      replace(main, h('h2', { tabindex: '-1' }, 'Order not found'), h('p', null, `No order ${id} in the journal. `, h('a', { href: '#/orders' }, 'Back to the orders')));
+      replace(main, h('h2', { tabindex: '-1' }, 'Order not found'), h('p', null, `No order ${id} in the journal. `, h('a', { href: link('#/orders') }, 'Back to the orders')));
       /** @type {HTMLElement} */ (main.querySelector('h2')).focus();
       return;
     }
@@ -94,7 +94,7 @@ function draw(ctx, data, options) {
 
   const heading = h('h2', { tabindex: '-1' }, `${channelName(v.channel)} order ${v.reference}`);
   replace(main,
-    h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/orders' }, 'Orders'), ' / ', h('span', null, v.reference)),
+    h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: link('#/orders') }, 'Orders'), ' / ', h('span', null, v.reference)),
     h('div', { class: 'view-head' }, heading, h('span', { class: ['status', 'big', `status-${v.status}`] }, statusLabel(v.status)),
       v.needsAttention ? h('span', { class: 'flag' }, 'needs attention') : null),
     h('dl', { class: 'facts' },
@@ -414,7 +414,7 @@ function shipForm(ctx, data, v, support) {
       ctx.notify(op.state === 'sent' || op.state === 'succeeded'
         ? `Order ${v.reference}: shipment sent to Shoppingfeed (ticket batch ${op.batchId ?? '—'}); the next sync follows its ticket.`
         : `Order ${v.reference}: shipment recorded (${op.state}); the next sync sends or confirms it.`, 'ok');
-      history.replaceState(null, '', `#/orders/${v.id}`);
+      history.replaceState(null, '', link(`#/orders/${v.id}`));
       draw(ctx, res.order, {});
     } catch (e) {
       submit.disabled = false;

@@ -1,6 +1,6 @@
 // The orders table: counters per channel, filters (status, channel, needs attention), server-side pages,
 // and a deadline countdown the engine computes in the page (deadlineStatus) every 30 seconds.
-import { api, query } from '../lib/api.js';
+import { api, link, query } from '../lib/api.js';
 import { channelName, count, deadlineText, h, replace, statusLabel, when } from '../lib/dom.js';
 
 const PAGE_SIZES = [25, 50, 100, 200];
@@ -191,14 +191,14 @@ function row(ctx, item, now) {
   const ack = v.acknowledged ? 'yes' : v.state === 'failed' ? 'no · import failed' : 'no';
   return h('tr', { class: v.needsAttention ? 'attention' : null, dataset: { id: v.id } },
     h('td', { class: 'channel' }, channelName(v.channel)),
-    h('td', { class: 'ref' }, h('a', { href: `#/orders/${v.id}` }, v.reference || `#${v.id}`)),
+    h('td', { class: 'ref' }, h('a', { href: link(`#/orders/${v.id}`) }, v.reference || `#${v.id}`)),
     h('td', null, h('span', { class: ['status', `status-${v.status}`] }, statusLabel(v.status))),
     h('td', { class: v.acknowledged ? 'ok' : 'warn' }, ack),
     h('td', { class: 'mono' }, v.storeReference ?? '—'),
     h('td', null, deadlineCell(v)),
     h('td', { class: 'error-cell' }, error ? h('span', { title: error }, error) : '—'),
     h('td', { class: 'actions' }, v.allowed.includes('ship') && ctx.config.actions
-      ? h('a', { class: 'button small', href: `#/orders/${v.id}/ship`, 'aria-label': `Ship order ${v.reference}` }, 'Ship')
+      ? h('a', { class: 'button small', href: link(`#/orders/${v.id}/ship`), 'aria-label': `Ship order ${v.reference}` }, 'Ship')
       : null));
 }
 

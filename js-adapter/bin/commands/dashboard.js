@@ -1,10 +1,12 @@
 // @ts-check
 // `shoppingfeed-orders dashboard`: the admin page (www/, the Wasm engine in the browser) and its JSON API
-// over the SQLite store, until SIGINT/SIGTERM. Ship, cancel and "import now" go through the connector on
-// this side; the Shoppingfeed token never reaches the browser.
+// over the store (SQLite, or one store of a scale-out's PostgreSQL journal), or over every store of a
+// scale-out (Redis + PostgreSQL: a list with their metrics, then each store's orders), until
+// SIGINT/SIGTERM. Ship, cancel and "import now" go through the connector on this side; the Shoppingfeed
+// token never reaches the browser.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { GLOBAL_USAGE, UsageError, describe, openStore, parse, pkg, settings } from '../common.js';
+import { GLOBAL_USAGE, UsageError, describe, openConnector, openStoreDirectory, parse, settings } from '../common.js';
 
 const require = createRequire(import.meta.url);
 /** @type {typeof import('../../lib/dashboard/index.cjs')} */
@@ -24,6 +26,11 @@ const USAGE = `usage: shoppingfeed-orders dashboard [--db FILE] [--port P] [--ho
 
 Without an API token the dashboard is read-only (no ship, cancel or import); the token stays on this
 side, it is never sent to the browser.
+
+Scale-out: with --postgres and --redis and no --store-id, the page lists every registered store with its
+metrics (last cycle, imported, failed, pending operations, oldest order to ship against its deadline) and
+opens each one's orders; tokens come from the stores' references, "Import now" queues a cycle for the
+workers. With --store-id, one store of the PostgreSQL journal.
 
 ${GLOBAL_USAGE}
 `;
@@ -68,18 +75,26 @@ export default {
         throw new UsageError(/** @type {Error} */ (err).message);
       }
       const note = (/** @type {string} */ line) => { if (!values.quiet) process.stderr.write(`${line}\n`); };
-      const isNew = s.db !== ':memory:' && !existsSync(s.db);
-      const store = openStore(s.db);
-      if (isNew) note(`note: ${s.db} did not exist; the store is new and empty`);
-      const sync = s.token
-        ? pkg.createOrderSync({ apiUrl: s.apiUrl, token: s.token, storeId: s.storeId, store, logger: false, retry: { maxAttempts: 3 } })
-        : null;
-      if (!sync) note('no API token (--token / SHOPPINGFEED_TOKEN): read-only, no ship, cancel or import');
+      /** @type {{ store?: any, sync?: any, stores?: any, where: string, close: () => Promise<void> }} */
+      let opened;
+      if (s.postgres && s.redis && s.storeId === undefined) {
+        const d = await openStoreDirectory(s);
+        opened = { stores: d.directory, where: d.where, close: d.close };
+      } else {
+        const isNew = !s.postgres && s.db !== ':memory:' && !existsSync(s.db);
+        const c = await openConnector(s, { sync: Boolean(s.token || s.redis), options: { logger: false, retry: { maxAttempts: 3 } } });
+        if (isNew) note(`note: ${s.db} did not exist; the store is new and empty`);
+        if (!c.sync) note('no API token (--token / SHOPPINGFEED_TOKEN): read-only, no ship, cancel or import');
+        opened = { store: c.store, sync: c.sync, where: c.where, close: c.close };
+      }
       let running;
       try {
-        running = await dashboard.startDashboard({ store, sync, host, port, accessToken: accessToken || null, carriers: extra, secrets: [s.token] });
+        running = await dashboard.startDashboard({
+          ...(opened.stores ? { stores: opened.stores } : { store: opened.store, sync: opened.sync }),
+          host, port, accessToken: accessToken || null, carriers: extra, secrets: [s.token],
+        });
       } catch (err) {
-        store.close?.();
+        await opened.close();
         const e = /** @type {any} */ (err);
         // Not a mistake in the arguments' form: the line alone, without the usage text.
         if (e.code === 'EADDRINUSE') throw Object.assign(new UsageError(`port ${port} is in use: choose another with --port (0 = any free port)`), { brief: true });
@@ -87,16 +102,17 @@ export default {
         if (e.name === 'ConfigError') throw new UsageError(e.message);
         throw err;
       }
-      if (values.json) process.stdout.write(`${JSON.stringify({ url: running.url, host: running.host, port: running.port, readOnly: !sync, accessToken: Boolean(accessToken) })}\n`);
+      const readOnly = !opened.stores && !opened.sync;
+      if (values.json) process.stdout.write(`${JSON.stringify({ url: running.url, host: running.host, port: running.port, readOnly, stores: Boolean(opened.stores), accessToken: Boolean(accessToken) })}\n`);
       else process.stdout.write(`url: ${running.url}\n`);
-      note(`dashboard on ${running.url} (store ${s.db}${accessToken ? '; access token required' : ''}) — Ctrl-C to stop`);
+      note(`dashboard on ${running.url} (${opened.stores ? opened.where : `store ${opened.where}`}${accessToken ? '; access token required' : ''}) — Ctrl-C to stop`);
       await new Promise((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
       note('stopping…');
       await running.close();
-      store.close?.();
+      await opened.close();
       return 0;
     } catch (err) {
       const d = describe(err, token);

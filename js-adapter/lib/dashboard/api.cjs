@@ -109,6 +109,9 @@ const str = (v) => (typeof v === 'string' ? v : v == null ? '' : String(v));
  * @param {string[]} o.secrets             strings never to send (the Shoppingfeed token)
  * @param {boolean} o.accessToken          whether an access token protects the API
  * @param {string} o.version               package version
+ * @param {string | null} [o.readOnlyReason] why `sync` is null, for people
+ * @param {(() => Promise<string | null>) | null} [o.runNow]  scale-out: "import now" queues a cycle for
+ *                                         a worker (answers its job id) instead of running one here
  */
 function createApi(o) {
   const { store, sync } = o;
@@ -119,10 +122,11 @@ function createApi(o) {
   /** @param {string} s */
   const mask = (s) => o.secrets.reduce((t, secret) => (secret ? t.split(secret).join('[token]') : t), s);
 
+  const readOnly = o.readOnlyReason
+    ?? 'the dashboard was started without a Shoppingfeed API token (--token or SHOPPINGFEED_TOKEN): ship, cancel and import need one';
+
   function needSync() {
-    if (!sync) {
-      throw new HttpError(503, 'ReadOnly', 'the dashboard was started without a Shoppingfeed API token (--token or SHOPPINGFEED_TOKEN): ship, cancel and import need one');
-    }
+    if (!sync) throw new HttpError(503, 'ReadOnly', mask(readOnly));
     return sync;
   }
 
@@ -152,7 +156,8 @@ function createApi(o) {
       version: o.version,
       engine: engine.version(),
       actions: Boolean(sync),
-      readOnlyReason: sync ? null : 'started without a Shoppingfeed API token: ship, cancel and import are off',
+      readOnlyReason: sync ? null : mask(o.readOnlyReason ?? 'started without a Shoppingfeed API token: ship, cancel and import are off'),
+      queuesCycles: Boolean(o.runNow),
       accessToken: o.accessToken,
       carriers: o.carriers,
       now: o.now(),
@@ -247,6 +252,8 @@ function createApi(o) {
     'POST sync': async (req) => {
       const s = needSync();
       await readJson(req);
+      // Workers run this store's cycles: ask one for a cycle now rather than compete for the lock.
+      if (o.runNow) return { queued: true, jobId: await o.runNow() };
       // One cycle at a time from this dashboard; another process holding the store lock answers Locked.
       if (cycle) throw new HttpError(409, 'Busy', 'an import cycle started from this dashboard is still running');
       const run = s.runOnce();

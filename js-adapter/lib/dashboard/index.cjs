@@ -10,6 +10,7 @@ const path = require('node:path');
 const zlib = require('node:zlib');
 const { codedError } = require('../errors.cjs');
 const { createApi } = require('./api.cjs');
+const { createStoresApi } = require('./stores.cjs');
 const { carrierList } = require('./carriers.cjs');
 const { SECURITY_HEADERS, checkApiRequest, checkHost, isLoopback } = require('./guard.cjs');
 const { staticFiles } = require('./static.cjs');
@@ -33,8 +34,11 @@ function toMs(v) {
 
 /**
  * @typedef {object} DashboardOptions
- * @property {import('../../index').OrderStore} store    the journal and shop orders (SqliteStore: full detail)
+ * @property {import('../../index').OrderStore} [store]  the journal and shop orders (SqliteStore: full detail)
  * @property {import('../../index').OrderSync | null} [sync]  the connector; absent: read-only (no ship, cancel, import)
+ * @property {import('./stores.cjs').StoreDirectory} [stores]  instead of `store`: many stores (a scale-out), a
+ *                                     page listing them with their metrics, each store's orders under it
+ * @property {string | null} [readOnlyReason]  why `sync` is absent, shown in the page
  * @property {string} [host]           bind address (default 127.0.0.1)
  * @property {number} [port]           port (default 0: any free one)
  * @property {string | null} [accessToken]  required for a non-loopback bind; checked on every API call
@@ -59,7 +63,11 @@ function toMs(v) {
  */
 function createDashboardHandler(options) {
   const store = options.store;
-  if (!store || typeof store.loadImports !== 'function' || typeof store.operations !== 'function' || typeof store.listOrders !== 'function') {
+  const multi = options.stores ?? null;
+  if (multi && (typeof multi.list !== 'function' || typeof multi.open !== 'function')) {
+    throw codedError('ConfigError', 'Config', 'stores must be a directory with list() and open(id)', { field: 'stores' });
+  }
+  if (!multi && (!store || typeof store.loadImports !== 'function' || typeof store.operations !== 'function' || typeof store.listOrders !== 'function')) {
     throw codedError('ConfigError', 'Config', 'the dashboard needs a store with loadImports, operations and listOrders', { field: 'store' });
   }
   const wwwDir = options.wwwDir ?? defaultWwwDir();
@@ -72,16 +80,22 @@ function createDashboardHandler(options) {
   const accessToken = options.accessToken || null;
   const nowFn = options.now ? () => toMs(/** @type {() => any} */ (options.now)()) : () => Date.now();
   const version = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
-  const files = staticFiles(wwwDir);
-  const api = createApi({
-    store: /** @type {any} */ (store),
-    sync: options.sync ?? null,
+  // A many-store dashboard says so in the page itself, so the page's first requests are the stores'
+  // (not a one-store view's, answered 404 here) while the engine loads.
+  const indexFile = path.resolve(wwwDir, 'index.html');
+  const files = staticFiles(wwwDir, multi
+    ? { transform: (file, raw) => (file === indexFile ? Buffer.from(raw.toString('utf8').replace('<html lang="en">', '<html lang="en" data-mode="stores">')) : raw) }
+    : {});
+  const common = {
     now: nowFn,
     carriers: carrierList(options.carriers ?? {}),
     secrets: (options.secrets ?? []).filter((s) => typeof s === 'string' && s.length >= 4),
     accessToken: Boolean(accessToken),
     version,
-  });
+  };
+  const api = multi
+    ? createStoresApi({ directory: multi, ...common })
+    : createApi({ store: /** @type {any} */ (store), sync: options.sync ?? null, readOnlyReason: options.readOnlyReason ?? null, ...common });
   const guard = { accessToken };
   /** @type {Record<string, string>} */
   const headers = { ...SECURITY_HEADERS };

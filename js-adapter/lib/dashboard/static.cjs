@@ -57,8 +57,9 @@ function pickEncoding(accept) {
 /**
  * A static handler over `root`.
  * @param {string} root
+ * @param {{ transform?: (file: string, raw: Buffer) => Buffer }} [options]  rewrites a file once per version
  */
-function staticFiles(root) {
+function staticFiles(root, options = {}) {
   const base = path.resolve(root);
   /** @type {Map<string, Cached>} */
   const cache = new Map();
@@ -92,7 +93,7 @@ function staticFiles(root) {
     const key = `${st.size}-${st.mtimeMs}`;
     const hit = cache.get(file);
     if (hit && hit.key === key) return hit;
-    const raw = fs.readFileSync(file);
+    const raw = options.transform ? options.transform(file, fs.readFileSync(file)) : fs.readFileSync(file);
     const etag = `"${require('node:crypto').createHash('sha1').update(raw).digest('base64url').slice(0, 20)}"`;
     const entry = { key, etag, raw, gzip: null, br: null };
     cache.set(file, entry);
