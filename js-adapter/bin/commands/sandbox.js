@@ -15,7 +15,7 @@ const USAGE = `usage: shoppingfeed-orders sandbox [options]
   --stores N             stores visible to the token (default 1)
   --rate-limit R         requests per second before 429 (default: unlimited)
   --auto-accept          the main store accepts orders of acceptance channels by itself
-  --orders-per-hour N    marketplaces keep creating orders at this rate
+  --orders-per-hour N    marketplaces keep creating orders at this rate (in every store)
   --misconfigured IDS    comma-separated channel ids/keys whose credentials are invalid
   -h, --help             this text
 
@@ -75,7 +75,8 @@ export default {
         seed: values.seed === undefined ? undefined : /^\d+$/.test(values.seed) ? Number(values.seed) : values.seed,
         clock: /** @type {'real'|'manual'|undefined} */ (values.clock),
         startTime: values.start,
-        stores: int('stores', values.stores, 1),
+        // Every store's marketplaces keep selling, not only the first's (the library's default).
+        stores: perHour ? Array.from({ length: int('stores', values.stores, 1) ?? 1 }, () => ({ newOrdersPerHour: perHour })) : int('stores', values.stores, 1),
         rateLimit: rate,
         autoAccept: values['auto-accept'],
         newOrdersPerHour: perHour,
