@@ -201,6 +201,8 @@ export interface ImportRecord {
   lastError: string | null;
   errorAcked: string | null;
   ackBatchId: string | null;
+  /** That acknowledge's ticket was seen done (absent in records written before this field existed). */
+  ackApplied?: boolean;
   updatedAt: string;
 }
 
@@ -399,7 +401,10 @@ export function createOrderSync(options: OrderSyncOptions): OrderSync;
 
 /** The journal and a small shop kept in memory (tests, demos, reference implementation). */
 export class MemoryStore implements OrderStore {
-  constructor(options?: { unknownSkus?: Iterable<string> });
+  /** `unknownSkus`: SKUs refused; `catalog`: the SKUs sold (when given, any other is refused). */
+  constructor(options?: { unknownSkus?: Iterable<string>; catalog?: Iterable<string> });
+  /** Adds SKUs to the catalog. */
+  addProducts(skus: Iterable<string>): Promise<void>;
   createOrder(draft: OrderDraft): Promise<CreateOutcome>;
   loadImports(ids: number[]): Promise<ImportRecord[]>;
   saveImports(records: ImportRecord[]): Promise<void>;

@@ -11,7 +11,10 @@
  */
 
 class MemoryStore {
-  /** @param {{ unknownSkus?: Iterable<string> }} [options] */
+  /**
+   * @param {{ unknownSkus?: Iterable<string>, catalog?: Iterable<string> }} [options]
+   *   unknownSkus: SKUs the shop refuses; catalog: the SKUs it sells (when given, any other is refused)
+   */
   constructor(options = {}) {
     /** @type {Map<number, any>} journal entries by Shoppingfeed id */
     this.imports = new Map();
@@ -25,6 +28,13 @@ class MemoryStore {
     this.lock = null;
     /** SKUs the shop does not sell (to rehearse error acknowledgements). */
     this.unknownSkus = new Set(options.unknownSkus ?? []);
+    /** @type {Set<string>} SKUs the shop sells; empty: every SKU not in unknownSkus */
+    this.catalog = new Set(options.catalog ?? []);
+  }
+
+  /** Adds SKUs to the catalog. @param {Iterable<string>} skus */
+  async addProducts(skus) {
+    for (const sku of skus) this.catalog.add(String(sku));
   }
 
   /** @param {string} owner @param {number} ttlMs */
@@ -54,7 +64,8 @@ class MemoryStore {
   async createOrder(draft) {
     const existing = this.orders.get(draft.shoppingfeedId);
     if (existing) return { outcome: 'created', shopOrderId: existing.id, existed: true };
-    const index = draft.lines.findIndex((/** @type {any} */ l) => this.unknownSkus.has(l.sku));
+    const sold = (/** @type {string} */ sku) => !this.unknownSkus.has(sku) && (this.catalog.size === 0 || this.catalog.has(sku));
+    const index = draft.lines.findIndex((/** @type {any} */ l) => !sold(l.sku));
     if (index >= 0) return { outcome: 'rejected', message: `unknown SKU \`${draft.lines[index].sku}\` (items[${index}])` };
     const order = { id: `M-${String(this.orders.size + 1).padStart(6, '0')}`, status: 'open', draft };
     this.orders.set(draft.shoppingfeedId, order);
@@ -82,12 +93,15 @@ class MemoryStore {
     return out;
   }
 
-  /** The marketplace cancelled or refunded an imported order: the shop order follows. @param {any} record */
-  async marketplaceStatusChanged(record) {
+  /**
+   * The marketplace cancelled or refunded an imported order: the shop order follows.
+   * @param {any} record @param {string} [previous]  the status before
+   */
+  async marketplaceStatusChanged(record, previous) {
     const order = this.orders.get(record.shoppingfeedId);
     const cancel = Boolean(order && ['cancelled', 'refused', 'refunded'].includes(record.order.status));
     if (order && cancel) order.status = 'cancelled';
-    this.events.push({ kind: 'marketplace-status', at: new Date().toISOString(), data: { shoppingfeedId: record.shoppingfeedId, status: record.order.status, shopOrderCancelled: cancel } });
+    this.events.push({ kind: 'marketplace-status', at: new Date().toISOString(), data: { shoppingfeedId: record.shoppingfeedId, status: record.order.status, previous: previous ?? null, shopOrderCancelled: cancel } });
   }
 
   /**
