@@ -520,6 +520,8 @@ export class PostgresStore implements OrderStore {
   shopOrder(shoppingfeedId: number): Promise<({ id: string; status: 'open' | 'cancelled'; lines: unknown[]; draft: OrderDraft } & Record<string, unknown>) | null>;
   /** Metrics of this store; pass `deadline: deadlineStatus` for the oldest order's deadline. */
   metrics(options?: { now?: number; deadline?: (latestShipDate: string | null, createdAt: string | null, now: number) => Deadline }): Promise<StoreMetrics>;
+  /** `metrics()` of several stores of this journal in one consistent read (five statements whatever their number). */
+  metricsOf(storeIds: number[], options?: { now?: number; deadline?: (latestShipDate: string | null, createdAt: string | null, now: number) => Deadline }): Promise<StoreMetrics[]>;
   /** Schema versions recorded, oldest first. */
   schemaVersions(): Promise<number[]>;
   /** Ends the pool it made (connectionString); a shared pool stays open. */

@@ -442,6 +442,18 @@ describe('whole engine cycles on PostgresStore', () => {
     assert.ok(m.oldestUnshipped && m.oldestUnshipped.id !== target.shoppingfeedId);
     assert.ok(['on_time', 'at_risk', 'overdue', 'none'].includes(m.oldestUnshipped.deadline.state));
 
+    // Several stores in one read, through any store of the schema: each exactly its own metrics(), an
+    // unknown store all zeros, in the order asked.
+    const b = results[1];
+    const opts = { now: now(), deadline: engine.deadlineStatus };
+    const many = await b.store.metricsOf([b.storeId, a.storeId, 999], opts);
+    assert.deepEqual(many.map((/** @type {any} */ x) => x.storeId), [b.storeId, a.storeId, 999]);
+    assert.deepEqual(many[0], await b.store.metrics(opts));
+    assert.deepEqual(many[1], await a.store.metrics(opts));
+    assert.deepEqual(many[2], { storeId: 999, lastCycle: null, imported: 0, acknowledged: 0, failed: 0, pendingOperations: 0, unshipped: 0, oldestUnshipped: null });
+    assert.equal(many[0].imported, b.first.imported);
+    assert.equal(many[0].pendingOperations, 0);
+
     sb.control.advance({ minutes: 1 });
     for (const r of results) {
       const again = await r.sync.runOnce();
