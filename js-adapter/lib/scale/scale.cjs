@@ -62,6 +62,8 @@ function openScale(options) {
   pool?.on?.('error', () => {});
   /** @type {Map<number, any>} */
   const stores = new Map();
+  /** Cycles asked for by operations recorded here, not yet queued. @type {Set<Promise<unknown>>} */
+  const asked = new Set();
 
   function needPostgres() {
     if (!pool) throw codedError('ConfigError', 'Config', 'invalid configuration: postgres: a PostgreSQL URL is needed for this', { field: 'postgres' });
@@ -157,12 +159,18 @@ function openScale(options) {
       ...extra,
     });
     sync.on('operation', (/** @type {any} */ op) => {
-      if (op.state === 'pending') runNow(entry.id).catch(() => {});
+      // Not accepted by Shoppingfeed yet (API down, or an answer lost): a worker's cycle sends or confirms it.
+      if (op.state !== 'pending' && op.state !== 'sending') return;
+      const queued = runNow(entry.id).catch(() => {});
+      asked.add(queued);
+      queued.finally(() => asked.delete(queued));
     });
     return sync;
   }
 
   async function close() {
+    // A command that records a shipment then exits must not cut the cycle it asked for.
+    await Promise.allSettled([...asked]);
     for (const s of stores.values()) await s.close();
     stores.clear();
     await queue.close().catch(() => {});

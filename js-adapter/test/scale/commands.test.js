@@ -101,6 +101,27 @@ describe('sync, orders and ship on the shared PostgreSQL journal', () => {
     assert.equal(requestsOf(storeA).filter((x) => x.method === 'POST' && x.path.endsWith('/order/ship')).length, 1);
   });
 
+  test('ship --postgres --redis with the API down: recorded, and a cycle of that store queued for the workers', async () => {
+    const listed = JSON.parse((await run('orders', ['--json', '--postgres', rig.services.postgresUrl, '--store-id', String(storeA)])).stdout);
+    const order = listed.find((/** @type {any} */ o) => !o.shipment);
+    await rig.scale.queue.drain(true);
+    rig.sb.control.injectFault({ kind: 'server-error', status: 503, count: 20, method: 'POST', path: '/order/ship' });
+    try {
+      const r = await run('ship', [String(order.id), '--carrier', 'DPD', '--tracking-number', '250012345678', '--json',
+        '--postgres', rig.services.postgresUrl, '--redis', rig.services.redisUrl, '--store-id', String(storeA)]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.notEqual(JSON.parse(r.stdout).state, 'sent');
+      assert.match(r.stderr, /recorded, not confirmed/);
+    } finally {
+      rig.sb.control.clearFaults();
+    }
+    // The command exited only after the cycle it asked for was queued.
+    const jobs = await rig.scale.queue.getJobs(['waiting', 'delayed', 'prioritized']);
+    assert.deepEqual(jobs.filter((/** @type {any} */ j) => j.data.reason === 'run-now').map((/** @type {any} */ j) => j.data.storeId), [storeA]);
+    const [{ n }] = await rig.rows(`SELECT count(*)::int AS n FROM {s}.operations WHERE store_id = $1 AND shoppingfeed_id = $2 AND state IN ('pending', 'sending')`, [storeA, order.id]);
+    assert.equal(n, 1);
+  });
+
   test('sync --once --postgres without Redis: any store of the journal, with --token', async () => {
     const r = await run('sync', ['--once', '--json', '--postgres', rig.services.postgresUrl, '--store-id', String(storeB), '--api-url', rig.sb.url],
       { SHOPPINGFEED_TOKEN: rig.sb.token });
