@@ -60,13 +60,17 @@ function row(ctx, s, now) {
   const m = s.metrics;
   const id = String(Number(s.id));
   const last = m?.lastCycle;
+  // No cycle for two periods (and a minute): no worker is taking this store's jobs.
+  const lateMs = last ? now - Date.parse(last.at) - (2 * Number(s.everyMinutes) + 1) * 60_000 : -1;
+  const lateNote = lateMs > 0 ? h('span', { class: 'block error-text small' }, `late: no cycle for ${Math.round((now - Date.parse(last.at)) / 60_000)} min (every ${s.everyMinutes} min) — are the workers running?`) : null;
   const lastCell = !m
     ? h('span', { class: 'muted' }, 'no metrics')
     : !last
       ? h('span', { class: 'muted' }, 'never')
       : h('span', { class: last.ok ? 'ok-text' : 'error-text', title: last.error?.message ?? null },
         `${when(last.at, true)} · ${last.ok ? `imported ${count(last.imported)}, failed ${count(last.failed)}` : `failed (${last.error?.code ?? 'error'})`}`,
-        last.durationMs != null ? h('span', { class: 'block muted small' }, `${(last.durationMs / 1000).toFixed(1)} s${last.worker ? ` on ${last.worker}` : ''}`) : null);
+        last.durationMs != null ? h('span', { class: 'block muted small' }, `${(last.durationMs / 1000).toFixed(1)} s${last.worker ? ` on ${last.worker}` : ''}`) : null,
+        lateNote);
   const oldest = m?.oldestUnshipped;
   const oldestCell = oldest
     ? h('span', null,

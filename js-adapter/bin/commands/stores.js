@@ -25,7 +25,8 @@ const USAGE = `usage: shoppingfeed-orders stores add ID --token-ref REF [--every
     --auto-accept, --import-fulfilled, --include-test   as for 'sync'
     --skip-check       do not check now that the reference's token sees the store
   list                 the stores, their schedule and metrics: last cycle, imported, failed, pending
-                       operations, oldest order to ship against its deadline (metrics need --postgres)
+                       operations, oldest order to ship against its deadline (metrics need --postgres);
+                       LATE (json: "late": true) when no cycle ran for two periods: are the workers up?
   remove ID            unregister the store and its schedule (its journal stays in PostgreSQL)
   run ID               queue a cycle of the store now
 
@@ -188,7 +189,12 @@ export default {
       const metrics = new Map();
       if (c.postgres) for (const m of await scale.metrics(stores.map((/** @type {any} */ s) => s.id))) metrics.set(m.storeId, m);
       else if (stores.length) note('note: no metrics without --postgres URL (or SHOPPINGFEED_POSTGRES_URL)');
-      const rows = stores.map((/** @type {any} */ s) => ({ ...s, metrics: metrics.get(s.id) ?? null }));
+      const rows = stores.map((/** @type {any} */ s) => {
+        const m = metrics.get(s.id) ?? null;
+        // No cycle for two periods (and a minute): no worker is taking this store's jobs.
+        const late = Boolean(m?.lastCycle && Date.now() - Date.parse(m.lastCycle.at) > (2 * s.everyMinutes + 1) * 60_000);
+        return { ...s, metrics: m, late };
+      });
       if (values.json) {
         process.stdout.write(`${JSON.stringify(rows)}\n`);
         return 0;
@@ -200,7 +206,7 @@ export default {
       const head = ['store', 'name', 'every', 'next run', 'last cycle', 'imported', 'failed', 'pending ops', 'to ship', 'oldest to ship'];
       const body = rows.map((/** @type {any} */ r) => {
         const m = r.metrics;
-        const last = m?.lastCycle ? `${m.lastCycle.at.slice(0, 19).replace('T', ' ')} ${m.lastCycle.ok ? 'ok' : `failed (${m.lastCycle.error?.code})`}` : m ? 'never' : '';
+        const last = m?.lastCycle ? `${m.lastCycle.at.slice(0, 19).replace('T', ' ')} ${m.lastCycle.ok ? 'ok' : `failed (${m.lastCycle.error?.code})`}${r.late ? ' LATE' : ''}` : m ? 'never' : '';
         const oldest = m?.oldestUnshipped ? `${m.oldestUnshipped.reference} ${deadlineText(m.oldestUnshipped.deadline)}` : '';
         return [String(r.id), r.name ?? '', `${r.everyMinutes} min`, r.nextRunAt ? r.nextRunAt.slice(0, 19).replace('T', ' ') : '',
           last, m ? String(m.imported) : '', m ? String(m.failed) : '', m ? String(m.pendingOperations) : '', m ? String(m.unshipped) : '', oldest];

@@ -65,6 +65,11 @@ describe('sync, orders and ship on the shared PostgreSQL journal', () => {
     const [{ n }] = await rig.rows('SELECT count(*)::int AS n FROM {s}.orders WHERE store_id = $1', [storeA]);
     assert.equal(n, PER_STORE);
     assert.equal(requestsOf(storeB).length, 0, 'the other store untouched');
+    // `stores list` reads that cycle: just run, so not late; the other store never ran.
+    const list = await run('stores', ['list', '--json', '--postgres', rig.services.postgresUrl, '--redis', rig.services.redisUrl]);
+    assert.equal(list.code, 0, list.stderr);
+    const rows = JSON.parse(list.stdout);
+    assert.deepEqual(rows.map((/** @type {any} */ x) => [x.id, x.late, x.metrics.imported, x.metrics.lastCycle?.ok ?? null]), [[storeA, false, PER_STORE, true]]);
   });
 
   test('orders --postgres --store-id: that store’s journal, no token needed', async () => {

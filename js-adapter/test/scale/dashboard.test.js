@@ -57,6 +57,8 @@ before(async () => {
     const r = await sync.runOnce();
     assert.equal(r.imported, PER_STORE);
   }
+  // C's newest cycle three hours ago, with a cycle every hour expected: the workers look down for it.
+  await rig.rows(`INSERT INTO {s}.events (store_id, kind, at, data) VALUES ($1, 'cycle', $2, '{"imported":0}')`, [c, new Date(Date.now() - 3 * 3600_000).toISOString()]);
   // Jobs queued by addStore would make "Run now" a no-op (one queued cycle per store): none runs here.
   await rig.scale.queue.drain(true);
 
@@ -113,6 +115,8 @@ describe('dashboard over a scale-out (CLI with --redis and --postgres, headless 
     assert.match(String(await page.textContent(`#stores-body tr[data-store="${a}"] th`)), /Boutique FR/);
     assert.match(String(await page.textContent(`#stores-body tr[data-store="${a}"] td:nth-of-type(2)`)), /imported 30, failed 0/);
     assert.match(String(await page.textContent(`#stores-body tr[data-store="${b}"] td:nth-of-type(2)`)), /never/);
+    assert.match(String(await page.textContent(`#stores-body tr[data-store="${ids[2]}"] td:nth-of-type(2)`)), /late: no cycle for 180 min \(every 60 min\)/);
+    assert.doesNotMatch(String(await page.textContent(`#stores-body tr[data-store="${a}"] td:nth-of-type(2)`)), /late/);
     assert.equal(metrics.get(a).imported, PER_STORE);
     await page.screenshot({ path: path.join(OUT, 'dashboard-stores.png'), fullPage: true });
     await page.context().close();
