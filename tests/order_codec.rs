@@ -1409,3 +1409,36 @@ fn deadline_state_serializes_snake_case() {
     assert_eq!(serde_json::to_value(DeadlineState::AtRisk).unwrap(), json!("at_risk"));
     assert_eq!(serde_json::to_value(DeadlineState::OnTime).unwrap(), json!("on_time"));
 }
+
+/// The field of a bad value is named from where the typed parse stopped in the text itself: checked
+/// on the pretty-printed fixtures (many lines, nesting, arrays), not only on one-line orders.
+#[test]
+fn bad_fields_in_pretty_printed_fixtures_are_named() {
+    let text = fixture(AMAZON);
+    let cases = [
+        (r#""quantity": 2,"#, r#""quantity": "lots","#, "items[0].quantity", "expected a number, found `lots`"),
+        (r#""quantity": 2,"#, r#""quantity": -2,"#, "items[0].quantity", "expected a whole non-negative quantity, found `-2`"),
+        (
+            r#""totalAmount": 107.4,"#,
+            r#""totalAmount": {"v": 1},"#,
+            "payment.totalAmount",
+            "invalid type: map, expected a number, a numeric string or null",
+        ),
+        (r#""latestShipDate": "2024-08-29 21:59:59","#, r#""latestShipDate": "soon","#, "latestShipDate", "unrecognised date `soon`"),
+        (r#""channelId": 66,"#, r#""channelId": [66],"#, "channelId", "expected an id, found `[66]`"),
+    ];
+    for (from, to, want_field, want_msg) in cases {
+        assert!(text.contains(from), "{from}");
+        let (field, message) = malformed(parse_order(&text.replacen(from, to, 1)).unwrap_err());
+        assert_eq!((field.as_str(), message.as_str()), (want_field, want_msg), "{to}");
+    }
+}
+
+/// A key given twice counts once, the last value winning; a bad last value is still named.
+#[test]
+fn duplicate_keys_keep_the_last_value() {
+    let o = parse_order(r#"{"id": 1, "reference": "A", "reference": "B", "items": [{"quantity": 1, "quantity": 3}]}"#).unwrap();
+    assert_eq!((o.reference.as_str(), o.items[0].quantity), ("B", 3));
+    let (field, message) = malformed(parse_order(r#"{"id": 1, "reference": "A", "id": "x"}"#).unwrap_err());
+    assert_eq!((field.as_str(), message.as_str()), ("id", "expected a numeric id, found `x`"));
+}

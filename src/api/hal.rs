@@ -2,7 +2,7 @@
 
 use super::error::ApiError;
 use crate::order::lenient::clip;
-use crate::order::{Order, OrderError, parse_order_value};
+use crate::order::{Order, OrderError, parse_order};
 use serde_json::Value;
 
 /// One page of a collection.
@@ -85,8 +85,8 @@ fn page_of<T>(figures: &Value, links: Value, items: Vec<T>) -> Page<T> {
 }
 
 /// Decodes an order list page; a malformed order becomes [`PageEntry::Malformed`], not a failure.
-/// Each order is parsed once, straight from its own text; only one that fails is parsed again through
-/// a generic value, to name the bad field.
+/// Each order is parsed once, straight from its own text; only one that fails is read again, to name
+/// the bad field and keep its id.
 pub fn parse_order_page(body: &str) -> Result<Page<PageEntry>, ApiError> {
     use serde_json::value::RawValue;
     let what = "order list";
@@ -110,16 +110,10 @@ pub fn parse_order_page(body: &str) -> Result<Page<PageEntry>, ApiError> {
     };
     let items = raws
         .into_iter()
-        .map(|raw| match serde_json::from_str::<Order>(raw.get()) {
+        .map(|raw| match parse_order(raw.get()) {
             Ok(o) => PageEntry::Order(Box::new(o)),
-            Err(_) => {
-                let v: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
-                match parse_order_value(&v) {
-                    // Valid after all (e.g. a duplicated key, which the generic value tolerates).
-                    Ok(o) => PageEntry::Order(Box::new(o)),
-                    Err(error) => malformed(&v, error),
-                }
-            }
+            // Only a bad order is decoded a second time, generically, for what can still be read of it.
+            Err(error) => malformed(&serde_json::from_str(raw.get()).unwrap_or(Value::Null), error),
         })
         .collect();
     Ok(page_of(&figures, field("_links"), items))

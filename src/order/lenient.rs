@@ -50,15 +50,12 @@ pub mod opt_timestamp {
 
     /// Deserializes a lenient optional timestamp.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
-        let raw: Option<serde_json::Value> = Option::deserialize(d)?;
-        match raw {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(serde_json::Value::String(s)) => {
-                parse_timestamp(&s).map(Some).ok_or_else(|| de::Error::custom(format!("unrecognised date `{}`", super::clip(&s))))
-            }
-            Some(other) => Err(de::Error::custom(format!("expected a date string, found `{}`", super::clip(&other.to_string())))),
-        }
+        super::checked(d, |raw| match raw {
+            serde_json::Value::Null => Ok(None),
+            serde_json::Value::String(s) if s.trim().is_empty() => Ok(None),
+            serde_json::Value::String(s) => parse_timestamp(&s).map(Some).ok_or_else(|| format!("unrecognised date `{}`", super::clip(&s))),
+            other => Err(format!("expected a date string, found `{}`", super::clip(&other.to_string()))),
+        })
     }
 
     /// Serializes as an ISO 8601 string with offset, or `null`.
@@ -68,6 +65,57 @@ pub mod opt_timestamp {
             None => s.serialize_none(),
         }
     }
+}
+
+/// Reads any JSON value and hands it to a check, inside the deserializer's own call: an error raised
+/// there carries the position just past the value, which names its field (see `order::path`).
+struct Checked<F>(F);
+
+impl<'de, T, F: FnOnce(serde_json::Value) -> Result<T, String>> Visitor<'de> for Checked<F> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
+        (self.0)(serde_json::Value::Bool(v)).map_err(E::custom)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        (self.0)(serde_json::Value::from(v)).map_err(E::custom)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        (self.0)(serde_json::Value::from(v)).map_err(E::custom)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        (self.0)(serde_json::Value::from(v)).map_err(E::custom)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        (self.0)(serde_json::Value::String(v.to_string())).map_err(E::custom)
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
+        (self.0)(serde_json::Value::String(v)).map_err(E::custom)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        (self.0)(serde_json::Value::Null).map_err(E::custom)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<T, E> {
+        (self.0)(serde_json::Value::Null).map_err(E::custom)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+        let v = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        (self.0)(v).map_err(de::Error::custom)
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        let v = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        (self.0)(v).map_err(de::Error::custom)
+    }
+}
+
+/// Any value (null included) through `check`.
+fn checked<'de, D: Deserializer<'de>, T>(d: D, check: impl FnOnce(serde_json::Value) -> Result<T, String>) -> Result<T, D::Error> {
+    d.deserialize_option(Checked(check))
 }
 
 /// Shortens untrusted text quoted in an error message.
@@ -145,11 +193,47 @@ pub mod count {
     use super::*;
     /// Deserializes a lenient non-negative integer.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-        let n = d.deserialize_option(NumberVisitor)?.unwrap_or(0.0);
+        d.deserialize_option(Count)
+    }
+
+    /// The number rules of [`NumberVisitor`], then whole and non-negative, checked inside the
+    /// deserializer's call so that the error names the field.
+    struct Count;
+
+    fn whole<E: de::Error>(n: Option<f64>) -> Result<u32, E> {
+        let n = n.unwrap_or(0.0);
         if n < 0.0 || n.fract() != 0.0 || n > u32::MAX as f64 {
-            return Err(de::Error::custom(format!("expected a whole non-negative quantity, found `{n}`")));
+            return Err(E::custom(format!("expected a whole non-negative quantity, found `{n}`")));
         }
         Ok(n as u32)
+    }
+
+    impl<'de> Visitor<'de> for Count {
+        type Value = u32;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            NumberVisitor.expecting(f)
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<u32, E> {
+            whole(NumberVisitor.visit_f64(v)?)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u32, E> {
+            whole(NumberVisitor.visit_i64(v)?)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u32, E> {
+            whole(NumberVisitor.visit_u64(v)?)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<u32, E> {
+            whole(NumberVisitor.visit_str(v)?)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<u32, E> {
+            Ok(0)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<u32, E> {
+            Ok(0)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<u32, D::Error> {
+            d.deserialize_any(Count)
+        }
     }
 }
 
@@ -158,24 +242,25 @@ pub mod id {
     use super::*;
     /// Deserializes a required id.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-        opt::deserialize(d)?.ok_or_else(|| de::Error::custom("expected an id, found null"))
+        super::checked(d, |v| opt::of_value(v)?.ok_or_else(|| "expected an id, found null".to_string()))
     }
     /// Optional ids.
     pub mod opt {
         use super::*;
         /// Deserializes an optional id (`null`, `""` → None).
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-            let v: Option<serde_json::Value> = Option::deserialize(d)?;
+            super::super::checked(d, of_value)
+        }
+
+        pub(super) fn of_value(v: serde_json::Value) -> Result<Option<u64>, String> {
             match v {
-                None | Some(serde_json::Value::Null) => Ok(None),
-                Some(serde_json::Value::Number(n)) => {
-                    n.as_u64().map(Some).ok_or_else(|| de::Error::custom(format!("expected a positive whole id, found `{n}`")))
+                serde_json::Value::Null => Ok(None),
+                serde_json::Value::Number(n) => n.as_u64().map(Some).ok_or_else(|| format!("expected a positive whole id, found `{n}`")),
+                serde_json::Value::String(s) if s.trim().is_empty() => Ok(None),
+                serde_json::Value::String(s) => {
+                    s.trim().parse::<u64>().map(Some).map_err(|_| format!("expected a numeric id, found `{}`", clip(&s)))
                 }
-                Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
-                Some(serde_json::Value::String(s)) => {
-                    s.trim().parse::<u64>().map(Some).map_err(|_| de::Error::custom(format!("expected a numeric id, found `{}`", clip(&s))))
-                }
-                Some(other) => Err(de::Error::custom(format!("expected an id, found `{}`", clip(&other.to_string())))),
+                other => Err(format!("expected an id, found `{}`", clip(&other.to_string()))),
             }
         }
     }
@@ -186,16 +271,17 @@ pub mod flag {
     use super::*;
     /// Deserializes a lenient boolean (absent → false).
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-        let v: Option<serde_json::Value> = Option::deserialize(d)?;
-        Ok(match v {
-            None | Some(serde_json::Value::Null) => false,
-            Some(serde_json::Value::Bool(b)) => b,
-            Some(serde_json::Value::Number(n)) => n.as_f64().is_some_and(|x| x != 0.0),
-            Some(serde_json::Value::String(s)) => {
-                let t = s.trim().to_ascii_lowercase();
-                matches!(t.as_str(), "true" | "yes" | "y") || t.parse::<f64>().is_ok_and(|x| x != 0.0)
-            }
-            Some(other) => return Err(de::Error::custom(format!("expected a boolean, found `{}`", clip(&other.to_string())))),
+        super::checked(d, |v| {
+            Ok(match v {
+                serde_json::Value::Null => false,
+                serde_json::Value::Bool(b) => b,
+                serde_json::Value::Number(n) => n.as_f64().is_some_and(|x| x != 0.0),
+                serde_json::Value::String(s) => {
+                    let t = s.trim().to_ascii_lowercase();
+                    matches!(t.as_str(), "true" | "yes" | "y") || t.parse::<f64>().is_ok_and(|x| x != 0.0)
+                }
+                other => return Err(format!("expected a boolean, found `{}`", clip(&other.to_string()))),
+            })
         })
     }
 }
@@ -212,14 +298,13 @@ pub mod text {
         use super::*;
         /// Deserializes an optional lenient string (null → None, numbers → their text).
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-            let v: Option<serde_json::Value> = Option::deserialize(d)?;
-            match v {
-                None | Some(serde_json::Value::Null) => Ok(None),
-                Some(serde_json::Value::String(s)) => Ok(Some(s)),
-                Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
-                Some(serde_json::Value::Bool(b)) => Ok(Some(b.to_string())),
-                Some(other) => Err(de::Error::custom(format!("expected text, found `{}`", clip(&other.to_string())))),
-            }
+            super::super::checked(d, |v| match v {
+                serde_json::Value::Null => Ok(None),
+                serde_json::Value::String(s) => Ok(Some(s)),
+                serde_json::Value::Number(n) => Ok(Some(n.to_string())),
+                serde_json::Value::Bool(b) => Ok(Some(b.to_string())),
+                other => Err(format!("expected text, found `{}`", clip(&other.to_string()))),
+            })
         }
     }
 }
@@ -229,13 +314,12 @@ pub mod map {
     use super::*;
     /// Deserializes a lenient object map (null/[] → empty).
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<serde_json::Map<String, serde_json::Value>, D::Error> {
-        let v: Option<serde_json::Value> = Option::deserialize(d)?;
-        match v {
-            None | Some(serde_json::Value::Null) => Ok(Default::default()),
-            Some(serde_json::Value::Object(m)) => Ok(m),
-            Some(serde_json::Value::Array(a)) if a.is_empty() => Ok(Default::default()),
-            Some(other) => Err(de::Error::custom(format!("expected an object, found `{}`", clip(&other.to_string())))),
-        }
+        super::checked(d, |v| match v {
+            serde_json::Value::Null => Ok(Default::default()),
+            serde_json::Value::Object(m) => Ok(m),
+            serde_json::Value::Array(a) if a.is_empty() => Ok(Default::default()),
+            other => Err(format!("expected an object, found `{}`", clip(&other.to_string()))),
+        })
     }
 }
 

@@ -5,6 +5,7 @@ pub mod error;
 pub mod lenient;
 pub mod lifecycle;
 pub mod model;
+mod path;
 pub mod shipment;
 pub mod status;
 
@@ -17,19 +18,32 @@ pub use status::OrderStatus;
 
 /// Parses an order from JSON text; a bad field is named with its path.
 pub fn parse_order(json: &str) -> Result<Order, OrderError> {
-    // Through a Value, so the (large) path-tracking deserializer exists once in the Wasm module.
-    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| OrderError::NotJson { message: e.to_string() })?;
-    parse_order_value(&value)
+    let error = match serde_json::from_str::<Order>(json) {
+        Ok(order) => return Ok(order),
+        Err(e) => e,
+    };
+    // Not JSON at all (cut short, empty, an unfilled template): said so, whichever field the typed
+    // parse had reached, so that a cut answer is read again rather than taken for a bad order.
+    if let Err(syntax) = serde_json::from_str::<serde::de::IgnoredAny>(json) {
+        return Err(OrderError::NotJson { message: syntax.to_string() });
+    }
+    if error.to_string().starts_with("duplicate field") {
+        // A key given twice: the last one counts, as in the PHP modules' JSON decoding.
+        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| OrderError::NotJson { message: e.to_string() })?;
+        let text = value.to_string();
+        return serde_json::from_str::<Order>(&text).map_err(|e| malformed(&text, &e));
+    }
+    Err(malformed(json, &error))
 }
 
-/// Parses an order from an already-decoded JSON value (one entry of a list page).
+/// Parses an order from an already-decoded JSON value (an order handed over by JavaScript).
 pub fn parse_order_value(value: &serde_json::Value) -> Result<Order, OrderError> {
-    serde_path_to_error::deserialize(value).map_err(malformed)
+    parse_order(&value.to_string())
 }
 
-fn malformed<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> OrderError {
-    let field = e.path().to_string();
-    let inner = e.into_inner().to_string();
+fn malformed(text: &str, e: &serde_json::Error) -> OrderError {
+    let field = path::path_at(text, e.line(), e.column());
+    let inner = e.to_string();
     // serde_json appends " at line X column Y"; the field path says more.
     let message = match inner.find(" at line ") {
         Some(i) => inner[..i].to_string(),
