@@ -484,6 +484,8 @@ export interface StoreMetrics {
   failed: number;
   /** Operations recorded and not yet confirmed by the marketplace (pending, sending, sent). */
   pendingOperations: number;
+  /** Orders with an operation the marketplace refused (a ship, a cancel…) and none of that kind retried since. */
+  failedOperations: number;
   /** Imported orders waiting for shipment with no ship/cancel/refuse recorded. */
   unshipped: number;
   /** The oldest of them, with its deadline when `metrics({deadline})` was given the engine's rules. */

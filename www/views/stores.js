@@ -1,5 +1,5 @@
 // The stores of a scale-out and how each is doing, from the shared journal: last cycle, orders in the
-// shop, failed imports, operations not confirmed yet, and the oldest order still to ship against its
+// shop, failed imports, operations not confirmed yet or refused, and the oldest order still to ship against its
 // deadline (the engine's deadlineStatus, recomputed in the page). Refreshed every 15 seconds while shown.
 import { api } from '../lib/api.js';
 import { count, deadlineText, h, replace, when } from '../lib/dom.js';
@@ -25,7 +25,7 @@ export async function renderStores(ctx) {
         h('table', { id: 'stores-table', class: 'orders stores' },
           h('caption', { class: 'sr-only' }, 'Stores and their metrics'),
           h('thead', null, h('tr', null,
-            ['Store', 'Schedule', 'Last cycle', 'In the shop', 'Failed imports', 'Pending operations', 'To ship', 'Oldest to ship', 'Actions']
+            ['Store', 'Schedule', 'Last cycle', 'In the shop', 'Failed imports', 'Pending operations', 'Refused operations', 'To ship', 'Oldest to ship', 'Actions']
               .map((t) => h('th', { scope: 'col' }, t)))),
           h('tbody', { id: 'stores-body' }))));
   }
@@ -38,7 +38,7 @@ export async function renderStores(ctx) {
   const now = ctx.now();
   replace(body, items.length
     ? items.map((/** @type {any} */ s) => row(ctx, s, now))
-    : h('tr', null, h('td', { colspan: '9', class: 'empty' }, 'No store registered: shoppingfeed-orders stores add ID --token-ref env:NAME')));
+    : h('tr', null, h('td', { colspan: '10', class: 'empty' }, 'No store registered: shoppingfeed-orders stores add ID --token-ref env:NAME')));
   const late = items.filter((/** @type {any} */ s) => ['at_risk', 'overdue'].includes(s.metrics?.oldestUnshipped?.deadline?.state)).length;
   countLine.textContent = `${count(items.length)} store${items.length === 1 ? '' : 's'}${late ? ` · ${count(late)} with an order to ship at risk or overdue` : ''}`;
   table.removeAttribute('aria-busy');
@@ -85,6 +85,8 @@ function row(ctx, s, now) {
     h('td', { class: 'num' }, m ? count(m.imported) : '—'),
     h('td', { class: ['num', m?.failed ? 'error-text' : ''] }, m ? count(m.failed) : '—'),
     h('td', { class: 'num' }, m ? count(m.pendingOperations) : '—'),
+    h('td', { class: ['num', m?.failedOperations ? 'error-text' : ''], title: m?.failedOperations ? 'orders with a ship, cancel… the marketplace refused and not retried: see the store’s orders, "Needs attention"' : null },
+      m ? count(m.failedOperations ?? 0) : '—'),
     h('td', { class: 'num' }, m ? count(m.unshipped) : '—'),
     h('td', null, oldestCell),
     h('td', { class: 'actions' },

@@ -25,7 +25,8 @@ const USAGE = `usage: shoppingfeed-orders stores add ID --token-ref REF [--every
     --auto-accept, --import-fulfilled, --include-test   as for 'sync'
     --skip-check       do not check now that the reference's token sees the store
   list                 the stores, their schedule and metrics: last cycle, imported, failed, pending
-                       operations, oldest order to ship against its deadline (metrics need --postgres);
+                       operations, operations the marketplace refused (orders not retried), oldest order
+                       to ship against its deadline (metrics need --postgres);
                        LATE (json: "late": true) when no cycle ran for two periods: are the workers up?
   remove ID            unregister the store and its schedule (its journal stays in PostgreSQL)
   run ID               queue a cycle of the store now
@@ -203,13 +204,14 @@ export default {
         note('no store registered: shoppingfeed-orders stores add ID --token-ref env:NAME');
         return 0;
       }
-      const head = ['store', 'name', 'every', 'next run', 'last cycle', 'imported', 'failed', 'pending ops', 'to ship', 'oldest to ship'];
+      const head = ['store', 'name', 'every', 'next run', 'last cycle', 'imported', 'failed', 'pending ops', 'refused ops', 'to ship', 'oldest to ship'];
       const body = rows.map((/** @type {any} */ r) => {
         const m = r.metrics;
         const last = m?.lastCycle ? `${m.lastCycle.at.slice(0, 19).replace('T', ' ')} ${m.lastCycle.ok ? 'ok' : `failed (${m.lastCycle.error?.code})`}${r.late ? ' LATE' : ''}` : m ? 'never' : '';
         const oldest = m?.oldestUnshipped ? `${m.oldestUnshipped.reference} ${deadlineText(m.oldestUnshipped.deadline)}` : '';
         return [String(r.id), r.name ?? '', `${r.everyMinutes} min`, r.nextRunAt ? r.nextRunAt.slice(0, 19).replace('T', ' ') : '',
-          last, m ? String(m.imported) : '', m ? String(m.failed) : '', m ? String(m.pendingOperations) : '', m ? String(m.unshipped) : '', oldest];
+          last, m ? String(m.imported) : '', m ? String(m.failed) : '', m ? String(m.pendingOperations) : '', m ? String(m.failedOperations) : '',
+          m ? String(m.unshipped) : '', oldest];
       });
       process.stdout.write(`${table([head, ...body])}\n`);
       return 0;

@@ -836,6 +836,7 @@ class PostgresStore {
         acknowledged: Number(t?.acknowledged ?? 0),
         failed: Number(t?.failed ?? 0),
         pendingOperations: Number(m.pending.get(id)?.n ?? 0),
+        failedOperations: Number(m.pending.get(id)?.failed ?? 0),
         unshipped: Number(oldestRow?.n ?? 0),
         oldestUnshipped: oldest,
       };
@@ -1001,8 +1002,11 @@ function statements(s) {
                      count(*) FILTER (WHERE state = 'acknowledged') AS acknowledged,
                      count(*) FILTER (WHERE state = 'failed') AS failed
               FROM ${s}.imports WHERE store_id = ANY($1::bigint[]) GROUP BY store_id`,
-    mPending: `SELECT store_id, count(*) AS n FROM ${s}.operations
-               WHERE store_id = ANY($1::bigint[]) AND state IN ('pending', 'sending', 'sent') GROUP BY store_id`,
+    mPending: `SELECT store_id, count(*) FILTER (WHERE state IN ('pending', 'sending', 'sent')) AS n,
+                      count(DISTINCT shoppingfeed_id) FILTER (WHERE state = 'failed' AND NOT EXISTS (
+                        SELECT 1 FROM ${s}.operations r WHERE r.store_id = o.store_id AND r.shoppingfeed_id = o.shoppingfeed_id
+                          AND r.operation = o.operation AND r.state IN ('pending', 'sending', 'sent', 'succeeded'))) AS failed
+               FROM ${s}.operations o WHERE store_id = ANY($1::bigint[]) AND state IN ('pending', 'sending', 'sent', 'failed') GROUP BY store_id`,
     // Orders to ship: imported, waiting for shipment, and no ship/cancel/refuse on the way or done.
     mUnshipped: `SELECT DISTINCT ON (i.store_id) i.store_id, i.record, count(*) OVER (PARTITION BY i.store_id) AS n FROM ${s}.imports i
                  WHERE i.store_id = ANY($1::bigint[]) AND i.state IN ('created', 'acknowledged') AND i.status IN ('waiting_shipment', 'partially_shipped')

@@ -103,12 +103,13 @@ describe('dashboard over a scale-out (CLI with --redis and --postgres, headless 
       assert.equal(cells[3], String(m.imported), `store ${id} in the shop`);
       assert.equal(cells[4], String(m.failed));
       assert.equal(cells[5], String(m.pendingOperations));
-      assert.equal(cells[6], String(m.unshipped));
+      assert.equal(cells[6], String(m.failedOperations));
+      assert.equal(cells[7], String(m.unshipped));
       if (m.oldestUnshipped) {
-        assert.ok(cells[7].includes(m.oldestUnshipped.reference), cells[7]);
-        assert.match(cells[7], /left|overdue|no ship-by date/);
+        assert.ok(cells[8].includes(m.oldestUnshipped.reference), cells[8]);
+        assert.match(cells[8], /left|overdue|no ship-by date/);
       } else {
-        assert.equal(cells[7], '—');
+        assert.equal(cells[8], '—');
       }
     }
     const [a, b] = ids;

@@ -183,6 +183,25 @@ describe('several stores in one schema', () => {
     assert.equal(await store.shopOrder(9005), null);
   });
 
+  test('metrics count orders whose operation the marketplace refused and nobody retried', async () => {
+    const store = open({ storeId: 80609, schema: schema() });
+    const op = (/** @type {number} */ sfId, /** @type {string} */ kind, /** @type {number} */ n, /** @type {string} */ state) => ({
+      id: `${sfId}:${kind}:${n}`, shoppingfeedId: sfId, reference: `R-${sfId}`, batchId: 'b', message: state === 'failed' ? 'refused' : null, attempts: 1,
+      recordedAt: `2026-11-29T14:1${n}:00+00:00`, updatedAt: `2026-11-29T14:1${n}:00+00:00`, state,
+      payload: kind === 'ship' ? { operation: 'ship', shipment: { carrier: 'DPD', trackingNumber: `25001234567${n}`, trackingUrl: null, items: [], complete: true } } : { operation: kind, reason: '' },
+    });
+    await store.saveOperations([
+      op(1, 'ship', 1, 'failed'), //                                 refused, not retried: counts
+      op(2, 'ship', 1, 'failed'), op(2, 'ship', 2, 'sent'), //         retried since: does not
+      op(3, 'cancel', 1, 'failed'), op(3, 'ship', 1, 'succeeded'), // a refused cancel stays refused: counts
+      op(4, 'ship', 1, 'failed'), op(4, 'ship', 2, 'failed'), //       twice refused: one order
+      op(5, 'ship', 1, 'pending'),
+    ]);
+    const m = await store.metrics();
+    assert.equal(m.failedOperations, 3);
+    assert.equal(m.pendingOperations, 2);
+  });
+
   test('a draft of another store is refused, not filed under the wrong key', async () => {
     const store = open({ storeId: 80607, schema: schema() });
     await assert.rejects(store.createOrder({ ...draft(1), storeId: 12345 }), (/** @type {any} */ e) =>
@@ -450,7 +469,7 @@ describe('whole engine cycles on PostgresStore', () => {
     assert.deepEqual(many.map((/** @type {any} */ x) => x.storeId), [b.storeId, a.storeId, 999]);
     assert.deepEqual(many[0], await b.store.metrics(opts));
     assert.deepEqual(many[1], await a.store.metrics(opts));
-    assert.deepEqual(many[2], { storeId: 999, lastCycle: null, imported: 0, acknowledged: 0, failed: 0, pendingOperations: 0, unshipped: 0, oldestUnshipped: null });
+    assert.deepEqual(many[2], { storeId: 999, lastCycle: null, imported: 0, acknowledged: 0, failed: 0, pendingOperations: 0, failedOperations: 0, unshipped: 0, oldestUnshipped: null });
     assert.equal(many[0].imported, b.first.imported);
     assert.equal(many[0].pendingOperations, 0);
 
