@@ -60,13 +60,18 @@ function row(ctx, s, now) {
   const m = s.metrics;
   const id = String(Number(s.id));
   const last = m?.lastCycle;
-  // No cycle for two periods (and a minute): no worker is taking this store's jobs.
-  const lateMs = last ? now - Date.parse(last.at) - (2 * Number(s.everyMinutes) + 1) * 60_000 : -1;
-  const lateNote = lateMs > 0 ? h('span', { class: 'block error-text small' }, `late: no cycle for ${Math.round((now - Date.parse(last.at)) / 60_000)} min (every ${s.everyMinutes} min) — are the workers running?`) : null;
+  // No cycle for two periods (and a minute), or none since it was registered that long ago: no worker
+  // is taking this store's jobs.
+  const since = m ? last?.at ?? s.addedAt : null;
+  const idleMin = since ? Math.round((now - Date.parse(since)) / 60_000) : 0;
+  const lateNote = since && now - Date.parse(since) > (2 * Number(s.everyMinutes) + 1) * 60_000
+    ? h('span', { class: 'block error-text small' },
+      `late: no cycle ${last ? 'for' : 'since it was registered,'} ${idleMin} min (every ${s.everyMinutes} min) — are the workers running?`)
+    : null;
   const lastCell = !m
     ? h('span', { class: 'muted' }, 'no metrics')
     : !last
-      ? h('span', { class: 'muted' }, 'never')
+      ? h('span', { class: 'muted' }, 'never', lateNote)
       : h('span', { class: last.ok ? 'ok-text' : 'error-text', title: last.error?.message ?? null },
         `${when(last.at, true)} · ${last.ok ? `imported ${count(last.imported)}, failed ${count(last.failed)}` : `failed (${last.error?.code ?? 'error'})`}`,
         last.durationMs != null ? h('span', { class: 'block muted small' }, `${(last.durationMs / 1000).toFixed(1)} s${last.worker ? ` on ${last.worker}` : ''}`) : null,

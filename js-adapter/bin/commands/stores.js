@@ -192,8 +192,10 @@ export default {
       else if (stores.length) note('note: no metrics without --postgres URL (or SHOPPINGFEED_POSTGRES_URL)');
       const rows = stores.map((/** @type {any} */ s) => {
         const m = metrics.get(s.id) ?? null;
-        // No cycle for two periods (and a minute): no worker is taking this store's jobs.
-        const late = Boolean(m?.lastCycle && Date.now() - Date.parse(m.lastCycle.at) > (2 * s.everyMinutes + 1) * 60_000);
+        // No cycle for two periods (and a minute), or none since it was registered that long ago: no
+        // worker is taking this store's jobs.
+        const since = m ? m.lastCycle?.at ?? s.addedAt : null;
+        const late = Boolean(since && Date.now() - Date.parse(since) > (2 * s.everyMinutes + 1) * 60_000);
         return { ...s, metrics: m, late };
       });
       if (values.json) {
@@ -207,7 +209,7 @@ export default {
       const head = ['store', 'name', 'every', 'next run', 'last cycle', 'imported', 'failed', 'pending ops', 'refused ops', 'to ship', 'oldest to ship'];
       const body = rows.map((/** @type {any} */ r) => {
         const m = r.metrics;
-        const last = m?.lastCycle ? `${m.lastCycle.at.slice(0, 19).replace('T', ' ')} ${m.lastCycle.ok ? 'ok' : `failed (${m.lastCycle.error?.code})`}${r.late ? ' LATE' : ''}` : m ? 'never' : '';
+        const last = m?.lastCycle ? `${m.lastCycle.at.slice(0, 19).replace('T', ' ')} ${m.lastCycle.ok ? 'ok' : `failed (${m.lastCycle.error?.code})`}${r.late ? ' LATE' : ''}` : m ? `never${r.late ? ' LATE' : ''}` : '';
         const oldest = m?.oldestUnshipped ? `${m.oldestUnshipped.reference} ${deadlineText(m.oldestUnshipped.deadline)}` : '';
         return [String(r.id), r.name ?? '', `${r.everyMinutes} min`, r.nextRunAt ? r.nextRunAt.slice(0, 19).replace('T', ' ') : '',
           last, m ? String(m.imported) : '', m ? String(m.failed) : '', m ? String(m.pendingOperations) : '', m ? String(m.failedOperations) : '',

@@ -146,6 +146,22 @@ describe('sync, orders and ship on the shared PostgreSQL journal', () => {
     assert.deepEqual(JSON.parse(sqlite.stdout), []);
   });
 
+  test('stores list flags a store no worker has served for two periods (LATE, "late": true)', async () => {
+    await rig.scale.addStore({ id: 424242, tokenRef: `env:${TOKEN_VAR}`, apiUrl: rig.sb.url, everyMinutes: 10, addedAt: new Date(Date.now() - 3600_000).toISOString() });
+    try {
+      const args = ['list', '--postgres', rig.services.postgresUrl, '--redis', rig.services.redisUrl];
+      const json = await run('stores', [...args, '--json']);
+      assert.equal(json.code, 0, json.stderr);
+      const late = Object.fromEntries(JSON.parse(json.stdout).map((/** @type {any} */ x) => [x.id, x.late]));
+      assert.deepEqual(late, { [storeA]: false, 424242: true });
+      const text = await run('stores', args);
+      assert.match(text.stdout, /^424242 .*never LATE/m);
+      assert.doesNotMatch(text.stdout.split('\n').find((l) => l.startsWith(String(storeA))) ?? '', /LATE/);
+    } finally {
+      await rig.scale.removeStore(424242);
+    }
+  });
+
   test('usage errors name what is missing, exit 2, touch nothing', async () => {
     const pgUrl = rig.services.postgresUrl;
     const both = await run('orders', ['--db', 'x.db', '--postgres', pgUrl]);

@@ -45,12 +45,14 @@ const get = async (p) => {
 };
 
 before(async () => {
-  rig = await startRig({ stores: 3, ordersPerStore: PER_STORE, tag: 'dash', seed: 29 });
-  ids = rig.sb.storeIds.slice(0, 3);
-  const [a, b, c] = ids;
+  rig = await startRig({ stores: 4, ordersPerStore: PER_STORE, tag: 'dash', seed: 29 });
+  ids = rig.sb.storeIds.slice(0, 4);
+  const [a, b, c, d] = ids;
   await rig.scale.addStore({ id: a, name: 'Boutique FR', tokenRef: `env:${TOKEN_VAR}`, apiUrl: rig.sb.url, everyMinutes: 60 });
   await rig.scale.addStore({ id: b, name: 'Tienda ES', tokenRef: `env:${TOKEN_VAR}`, apiUrl: rig.sb.url, everyMinutes: 30 });
   await rig.scale.addStore({ id: c, tokenRef: 'env:SFO_NOT_ON_THIS_MACHINE', apiUrl: rig.sb.url, everyMinutes: 60 });
+  // D registered five hours ago and never served.
+  await rig.scale.addStore({ id: d, tokenRef: `env:${TOKEN_VAR}`, apiUrl: rig.sb.url, everyMinutes: 60, addedAt: new Date(Date.now() - 5 * 3600_000).toISOString() });
   // A and C imported (as workers would have); B never ran.
   for (const id of [a, c]) {
     const sync = await rig.scale.orderSync(id, { token: rig.sb.token });
@@ -93,9 +95,9 @@ describe('dashboard over a scale-out (CLI with --redis and --postgres, headless 
   test('the stores page shows every store with the metrics `stores list` reads', async () => {
     const page = await newPage();
     await page.goto(url);
-    await page.waitForSelector(`#stores-body tr[data-store="${ids[2]}"]`);
+    await page.waitForSelector(`#stores-body tr[data-store="${ids[3]}"]`);
     assert.match(page.url(), /#\/stores$/);
-    assert.match(String(await page.textContent('#stores-count')), /^3 stores/);
+    assert.match(String(await page.textContent('#stores-count')), /^4 stores/);
     const metrics = new Map((await rig.scale.metrics(ids)).map((/** @type {any} */ m) => [m.storeId, m]));
     for (const id of ids) {
       const cells = await page.locator(`#stores-body tr[data-store="${id}"] > *`).allTextContents();
@@ -118,6 +120,8 @@ describe('dashboard over a scale-out (CLI with --redis and --postgres, headless 
     assert.match(String(await page.textContent(`#stores-body tr[data-store="${b}"] td:nth-of-type(2)`)), /never/);
     assert.match(String(await page.textContent(`#stores-body tr[data-store="${ids[2]}"] td:nth-of-type(2)`)), /late: no cycle for 180 min \(every 60 min\)/);
     assert.doesNotMatch(String(await page.textContent(`#stores-body tr[data-store="${a}"] td:nth-of-type(2)`)), /late/);
+    assert.doesNotMatch(String(await page.textContent(`#stores-body tr[data-store="${b}"] td:nth-of-type(2)`)), /late/, 'registered just now');
+    assert.match(String(await page.textContent(`#stores-body tr[data-store="${ids[3]}"] td:nth-of-type(2)`)), /never.*late: no cycle since it was registered, 300 min/);
     assert.equal(metrics.get(a).imported, PER_STORE);
     await page.screenshot({ path: path.join(OUT, 'dashboard-stores.png'), fullPage: true });
     await page.context().close();
@@ -189,7 +193,7 @@ describe('dashboard over a scale-out (CLI with --redis and --postgres, headless 
   test('the stores API: no token reference, no token; unknown stores are 404', async () => {
     const list = await get('/api/stores');
     assert.equal(list.status, 200);
-    assert.equal(list.body.items.length, 3);
+    assert.equal(list.body.items.length, 4);
     const text = JSON.stringify(list.body);
     assert.ok(!text.includes('tokenRef') && !text.includes(TOKEN_VAR), 'where tokens live stays on the server');
     assert.ok(!text.includes(rig.sb.token));
