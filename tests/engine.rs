@@ -287,6 +287,30 @@ fn orders_created_but_not_acknowledged_are_acknowledged_again_never_created_agai
 const ACK_TICKETS: &[&str] = &["/ticket?", "batchId="];
 
 #[test]
+fn a_batch_accepted_before_a_failing_one_is_still_recorded() {
+    let world = World::new();
+    let ids = world.add_orders(250);
+    let engine = world.engine();
+    // Batches go out while the previous answer is written down: the second call fails for good.
+    world.api.inject_after(1, "POST", ACK, Fault::Transport, 5);
+    let failure = run_err(&engine);
+    assert_eq!(failure.error.code(), "Transport");
+    assert_eq!((failure.report.imported, failure.report.acknowledged), (250, 100));
+    let acked: Vec<u64> = world.api.entries("acknowledge").iter().filter_map(|e| e["id"].as_u64()).collect();
+    assert_eq!(acked.len(), 100);
+    for id in &ids {
+        let want = if acked.contains(id) { ImportState::Acknowledged } else { ImportState::Created };
+        assert_eq!(world.store.import(*id).unwrap().state, want, "order {id}");
+    }
+    // The next cycle acknowledges the other 150, and only them.
+    world.api.clear_faults();
+    let r = run(&engine);
+    assert_eq!((r.imported, r.acknowledged, r.reacknowledged), (0, 150, 150));
+    assert_eq!(world.api.unacknowledged(), 0);
+    assert_eq!(world.store.creations(), 250);
+}
+
+#[test]
 fn an_acknowledge_waiting_for_its_ticket_is_not_sent_again_by_the_next_cycle() {
     let world = World::new();
     world.api.defer_acks();

@@ -39,6 +39,8 @@ struct FaultRule {
     contains: Vec<String>,
     fault: Fault,
     remaining: u32,
+    /// Matching requests let through before the fault starts.
+    skip: u32,
 }
 
 /// One request as the fake saw it.
@@ -272,7 +274,13 @@ impl FakeShoppingfeed {
     /// get `fault` (`*` matches any method).
     pub fn inject(&self, method: &'static str, contains: &[&str], fault: Fault, times: u32) {
         let contains = contains.iter().map(|c| (*c).to_string()).collect();
-        self.0.borrow_mut().faults.push(FaultRule { method, contains, fault, remaining: times });
+        self.0.borrow_mut().faults.push(FaultRule { method, contains, fault, remaining: times, skip: 0 });
+    }
+
+    /// As [`inject`](Self::inject), after `skip` matching requests went through untouched.
+    pub fn inject_after(&self, skip: u32, method: &'static str, contains: &[&str], fault: Fault, times: u32) {
+        let contains = contains.iter().map(|c| (*c).to_string()).collect();
+        self.0.borrow_mut().faults.push(FaultRule { method, contains, fault, remaining: times, skip });
     }
 
     /// Removes every pending fault.
@@ -420,6 +428,10 @@ impl State {
             .faults
             .iter_mut()
             .find(|r| r.remaining > 0 && (r.method == "*" || r.method == method) && r.contains.iter().all(|c| path.contains(c.as_str())))?;
+        if rule.skip > 0 {
+            rule.skip -= 1;
+            return None;
+        }
         rule.remaining -= 1;
         Some(rule.fault.clone())
     }
