@@ -420,8 +420,11 @@ export class MemoryStore implements OrderStore {
 
 /** The journal and a small shop in SQLite (better-sqlite3, WAL, versioned migrations). */
 export class SqliteStore implements OrderStore {
-  /** `file` is a path or `:memory:`; `catalog` lists the SKUs sold (empty: every SKU accepted). */
-  constructor(file: string, options?: { catalog?: string[] });
+  /**
+   * `file` is a path or `:memory:`; `catalog` lists the SKUs sold (empty: every SKU accepted); `cacheKb` is SQLite's
+   * page cache (default 6000 KiB).
+   */
+  constructor(file: string, options?: { catalog?: string[]; cacheKb?: number });
   createOrder(draft: OrderDraft): Promise<CreateOutcome>;
   loadImports(ids: number[]): Promise<ImportRecord[]>;
   saveImports(records: ImportRecord[]): Promise<void>;

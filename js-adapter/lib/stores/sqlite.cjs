@@ -181,15 +181,24 @@ function count(v, what, fallback) {
   return n;
 }
 
+/**
+ * better-sqlite3 builds SQLite with a 16 MB page cache; 6 MB imports 10,000 orders as fast (measured,
+ * `make bench`) and keeps a 100,000-order import 8 MB lighter, the cache filling up as it goes.
+ */
+const DEFAULT_CACHE_KB = 6000;
+
 class SqliteStore {
   /**
    * @param {string} file     path of the SQLite file (created when missing), or `':memory:'`
-   * @param {{ catalog?: Iterable<string> }} [options]
+   * @param {{ catalog?: Iterable<string>, cacheKb?: number }} [options]
    *   catalog: SKUs the shop sells, added to the `products` table (kept in the file). While the table is
    *   empty every SKU is accepted; once it has rows, a draft with a SKU outside it is rejected.
+   *   cacheKb: SQLite's page cache (default 6000).
    */
   constructor(file, options = {}) {
     if (typeof file !== 'string' || file === '') throw new TypeError('SqliteStore needs a file path (or ":memory:")');
+    const cacheKb = options.cacheKb ?? DEFAULT_CACHE_KB;
+    if (!Number.isInteger(cacheKb) || cacheKb < 100) throw new RangeError(`cacheKb must be a whole number of KiB, at least 100, got ${String(options.cacheKb)}`);
     this.file = file;
     /** @type {any} */
     this.db = new Database(file);
@@ -204,6 +213,7 @@ class SqliteStore {
       // so orders are durable before the engine acknowledges them or sends an operation.
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
+      this.db.pragma(`cache_size = ${-cacheKb}`);
       /** @type {number[]} versions applied by this open */
       this.migrated = retryBusy(() => migrate(this.db));
       this.#prepare();

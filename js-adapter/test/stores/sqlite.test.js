@@ -46,6 +46,7 @@ describe('the file', () => {
       assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
       assert.equal(store.db.pragma('busy_timeout', { simple: true }), 5000);
       assert.equal(store.db.pragma('foreign_keys', { simple: true }), 1);
+      assert.equal(store.db.pragma('cache_size', { simple: true }), -6000, '6 MB page cache, not better-sqlite3\'s 16 MB');
       assert.deepEqual(store.migrated, [1, 2]);
       const rows = store.db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all();
       assert.deepEqual(rows.map((/** @type {any} */ r) => [r.version, r.name]), MIGRATIONS.map((/** @type {any} */ m) => [m.version, m.name]));
@@ -67,6 +68,13 @@ describe('the file', () => {
     assert.deepEqual(again.schemaVersions(), [1, 2]);
     again.close();
     assert.equal(query(f, 'SELECT count(*) AS c FROM schema_migrations')[0].c, 2);
+  });
+
+  test('cacheKb sets the page cache; a bad value is refused naming it', () => {
+    const store = new SqliteStore(':memory:', { cacheKb: 2000 });
+    assert.equal(store.db.pragma('cache_size', { simple: true }), -2000);
+    store.close();
+    assert.throws(() => new SqliteStore(':memory:', { cacheKb: 12.5 }), /cacheKb must be a whole number of KiB, at least 100, got 12.5/);
   });
 
   test('a version-1 file gets only migration 2, its data intact; a file from a newer version is refused', async () => {
