@@ -631,6 +631,11 @@ export interface Scale {
   /** Metrics of the registered stores (or of `ids`); needs `postgres`. */
   metrics(ids?: number[]): Promise<StoreMetrics[]>;
   /**
+   * The registered stores with their metrics (null without `postgres`) and `late`: no cycle for two of their periods
+   * (and a minute), or none since registered that long ago — no worker is taking their jobs.
+   */
+  overview(): Promise<(StoreEntry & { nextRunAt: string | null; metrics: StoreMetrics | null; late: boolean })[]>;
+  /**
    * An OrderSync of a registered store in this process (ship, cancel…: sent at once, or by a cycle asked for right
    * away). Its token is read from the store's reference here, unless `options.token` gives one.
    */

@@ -83,7 +83,7 @@ export function settings(v) {
  */
 
 /** The scale-out modules, a missing optional dependency turned into a usage error naming it. */
-function loadScale() {
+export function loadScale() {
   try {
     return scaleCli.loadScale();
   } catch (err) {
@@ -173,11 +173,7 @@ export async function openStoreDirectory(s) {
   const handle = scale.openScale({ redis: s.redis, postgres: s.postgres, queue: s.queue, schema: s.schema });
   /** @type {import('../lib/dashboard/stores.cjs').StoreDirectory} */
   const directory = {
-    async list() {
-      const stores = await handle.listStores();
-      const metrics = new Map((await handle.metrics(stores.map((x) => x.id))).map((m) => [m.storeId, m]));
-      return stores.map((x) => ({ ...x, metrics: metrics.get(x.id) ?? null }));
-    },
+    list: () => handle.overview(),
     async open(id) {
       if (!(await handle.getStore(id))) return null;
       let sync = null;

@@ -60,11 +60,9 @@ function row(ctx, s, now) {
   const m = s.metrics;
   const id = String(Number(s.id));
   const last = m?.lastCycle;
-  // No cycle for two periods (and a minute), or none since it was registered that long ago: no worker
-  // is taking this store's jobs.
-  const since = m ? last?.at ?? s.addedAt : null;
-  const idleMin = since ? Math.round((now - Date.parse(since)) / 60_000) : 0;
-  const lateNote = since && now - Date.parse(since) > (2 * Number(s.everyMinutes) + 1) * 60_000
+  // `late` is the server's verdict (scale overview()); the page only words it.
+  const idleMin = Math.round((now - Date.parse(last?.at ?? s.addedAt)) / 60_000);
+  const lateNote = s.late
     ? h('span', { class: 'block error-text small' },
       `late: no cycle ${last ? 'for' : 'since it was registered,'} ${idleMin} min (every ${s.everyMinutes} min) — are the workers running?`)
     : null;

@@ -2,7 +2,7 @@
 // `shoppingfeed-orders stores add|list|remove|run`: the stores the workers serve (registry in Redis,
 // a repeatable cycle job each), and their metrics from the shared PostgreSQL journal.
 import { createRequire } from 'node:module';
-import { UsageError, describe, parse, pkg, settings } from '../common.js';
+import { UsageError, describe, loadScale, parse, pkg, settings } from '../common.js';
 
 const require = createRequire(import.meta.url);
 /** @type {typeof import('../../lib/scale/cli.cjs')} */
@@ -100,13 +100,7 @@ export default {
       const note = (/** @type {string} */ line) => {
         if (!values.quiet) process.stderr.write(`${line}\n`);
       };
-      let api;
-      try {
-        api = cli.loadScale();
-      } catch (err) {
-        if (/** @type {any} */ (err).code === 'MissingDependency') throw new UsageError(/** @type {Error} */ (err).message);
-        throw err;
-      }
+      const api = loadScale();
 
       // Everything that can be refused is refused before connecting.
       /** @type {any} */
@@ -185,19 +179,8 @@ export default {
       }
 
       // list
-      const stores = await scale.listStores();
-      /** @type {Map<number, any>} */
-      const metrics = new Map();
-      if (c.postgres) for (const m of await scale.metrics(stores.map((/** @type {any} */ s) => s.id))) metrics.set(m.storeId, m);
-      else if (stores.length) note('note: no metrics without --postgres URL (or SHOPPINGFEED_POSTGRES_URL)');
-      const rows = stores.map((/** @type {any} */ s) => {
-        const m = metrics.get(s.id) ?? null;
-        // No cycle for two periods (and a minute), or none since it was registered that long ago: no
-        // worker is taking this store's jobs.
-        const since = m ? m.lastCycle?.at ?? s.addedAt : null;
-        const late = Boolean(since && Date.now() - Date.parse(since) > (2 * s.everyMinutes + 1) * 60_000);
-        return { ...s, metrics: m, late };
-      });
+      const rows = await scale.overview();
+      if (!c.postgres && rows.length) note('note: no metrics without --postgres URL (or SHOPPINGFEED_POSTGRES_URL)');
       if (values.json) {
         process.stdout.write(`${JSON.stringify(rows)}\n`);
         return 0;

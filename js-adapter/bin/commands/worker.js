@@ -2,7 +2,7 @@
 // `shoppingfeed-orders worker`: runs the registered stores' cycles from the BullMQ queue on the shared
 // PostgreSQL journal, until SIGTERM/SIGINT (the running cycles finish first).
 import { createRequire } from 'node:module';
-import { UsageError, describe, parse, pkg } from '../common.js';
+import { UsageError, describe, loadScale, parse, pkg } from '../common.js';
 
 const require = createRequire(import.meta.url);
 /** @type {typeof import('../../lib/scale/cli.cjs')} */
@@ -59,13 +59,7 @@ export default {
       const lockMs = values['lock-ms'] === undefined ? 30_000 : Number(values['lock-ms']);
       if (!Number.isInteger(lockMs) || lockMs < 1000) throw new UsageError('--lock-ms must be a whole number of milliseconds, at least 1000');
 
-      let scale;
-      try {
-        scale = cli.loadScale();
-      } catch (err) {
-        if (/** @type {any} */ (err).code === 'MissingDependency') throw new UsageError(/** @type {Error} */ (err).message);
-        throw err;
-      }
+      const scale = loadScale();
       await cli.checkRedis(c.redis);
       await cli.checkPostgres(c.postgres);
 

@@ -136,6 +136,23 @@ function openScale(options) {
   }
 
   /**
+   * Every registered store with its metrics (null without `postgres`) and whether it is late: no cycle
+   * for two of its periods (and a minute), or none since it was registered that long ago — no worker is
+   * taking its jobs. What `stores list` and the dashboard's stores page show.
+   */
+  async function overview() {
+    const stores = await listStores();
+    const now = Date.now();
+    const metricsOf = new Map(pool ? (await metrics(stores.map((e) => e.id))).map((m) => [m.storeId, m]) : []);
+    return stores.map((e) => {
+      const m = metricsOf.get(e.id) ?? null;
+      const since = m ? m.lastCycle?.at ?? e.addedAt : null;
+      const late = Boolean(since && now - Date.parse(since) > (2 * e.everyMinutes + 1) * 60_000);
+      return { ...e, metrics: m, late };
+    });
+  }
+
+  /**
    * An OrderSync for one registered store in this process (its token resolved here): ship, cancel…
    * are recorded in PostgreSQL and sent at once when no cycle holds the store, else by the cycle
    * queued for it right away.
@@ -189,6 +206,7 @@ function openScale(options) {
     store: (/** @type {number} */ id) => storeOf(Number(id)),
     runNow,
     metrics,
+    overview,
     orderSync,
     close,
   };
