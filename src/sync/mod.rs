@@ -1,11 +1,16 @@
 //! The engine: import cycle, acknowledgement batching, outbound operations, ticket follow-up. Generic
 //! over the host traits; no Wasm and no I/O of its own.
 
+mod acks;
 pub mod client;
 pub mod engine;
 pub mod error;
 pub mod host;
+mod import;
+mod inbound;
 pub mod journal;
+mod operations;
+mod tickets;
 pub mod view;
 
 pub use engine::{CycleFailure, CycleReport, Engine, EngineConfig, LogRecord, ReportIssue, discover_stores};

@@ -1,0 +1,211 @@
+//! Acknowledgements: orders listed again while ours is being applied (settle), acknowledgements whose
+//! answer was lost (confirm), and the batched acknowledge calls themselves.
+
+use super::client::Retry;
+use super::engine::{CycleReport, Engine};
+use super::error::SyncError;
+use super::host::{Clock, Http, Store};
+use super::journal::{ImportRecord, ImportState};
+use crate::api::{AckStatus, ApiError, MAX_BATCH, OperationPayload, TicketState, batch_body, parse_batch_accepted, paths};
+use crate::order::lenient::parse_timestamp;
+use crate::order::{Operation, parse_order};
+use chrono::{Duration, Utc};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// An acknowledgement waiting for the end of paging, kept small: 100,000 of them must not weigh.
+pub(super) struct PendingAck {
+    pub(super) id: u64,
+    /// The shop order id (success) or the error message.
+    pub(super) outcome: Result<String, String>,
+}
+
+/// An order acknowledged by an earlier cycle yet listed again as unacknowledged. Shoppingfeed applies
+/// an acknowledge when its ticket runs, so a cycle started soon after the last one sees it again: its
+/// ticket says whether to wait or to send it again.
+pub(super) struct Settling {
+    pub(super) id: u64,
+    pub(super) batch: String,
+    pub(super) shop_order_id: String,
+    pub(super) acked_at: Option<String>,
+}
+
+/// Beyond this, a ticket still not run is not waited for: the acknowledge is sent again.
+const ACK_TICKET_PATIENCE_MINUTES: i64 = 60;
+
+impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
+    /// Orders created in the shop whose acknowledgement was never confirmed (the answer was lost in a
+    /// crash) and that the unacknowledged list no longer shows: read each back; acknowledged with our
+    /// reference → the journal says so; otherwise acknowledge again.
+    pub(super) async fn confirm_lost_acks(
+        &self,
+        listed: &BTreeSet<u64>,
+        acks: &mut Vec<PendingAck>,
+        report: &mut CycleReport,
+    ) -> Result<(), SyncError> {
+        const MAX_PER_CYCLE: u32 = 200;
+        let queued: BTreeSet<u64> = acks.iter().map(|a| a.id).collect();
+        let records = self.store.load_unconfirmed(MAX_PER_CYCLE).await?;
+        let mut confirmed = Vec::new();
+        for mut rec in records.into_iter().filter(|r| !listed.contains(&r.shoppingfeed_id) && !queued.contains(&r.shoppingfeed_id)) {
+            let Some(shop_id) = rec.shop_order_id.clone() else { continue };
+            let decode = |b: &str| parse_order(b).map_err(|e| ApiError::Decode { what: "order", message: e.to_string() });
+            let order = match self.client.get(&paths::order(self.config.store_id, rec.shoppingfeed_id), "order", decode).await {
+                Ok(o) => o,
+                Err(ApiError::NotFound { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            if order.acknowledged_at.is_some() && order.store_reference.as_deref() == Some(shop_id.as_str()) {
+                rec.state = ImportState::Acknowledged;
+                rec.order.status = order.status.clone();
+                rec.updated_at = self.now_iso();
+                confirmed.push(rec);
+            } else {
+                acks.push(self.success_ack(rec.shoppingfeed_id, &shop_id));
+                report.reacknowledged += 1;
+            }
+        }
+        if !confirmed.is_empty() {
+            self.log("info", None, format!("{} acknowledgement(s) found confirmed at Shoppingfeed after an interruption", confirmed.len()));
+            self.store.save_imports(&confirmed).await?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn success_ack(&self, id: u64, shop_order_id: &str) -> PendingAck {
+        PendingAck { id, outcome: Ok(shop_order_id.to_string()) }
+    }
+
+    /// Orders we acknowledged that are listed again: one ticket read per batch tells whether
+    /// Shoppingfeed is still applying that acknowledge (wait: sending it again would only queue a
+    /// duplicate), applied it after the list was read (nothing to do), or failed or cancelled it
+    /// (send it again). A succeeded ticket cannot tell a late list from a merchant who asked for the
+    /// order again since, so the record remembers it: listed once more, the order is acknowledged again.
+    pub(super) async fn settle_acks(
+        &self,
+        settling: Vec<Settling>,
+        acks: &mut Vec<PendingAck>,
+        report: &mut CycleReport,
+    ) -> Result<(), SyncError> {
+        let mut batches: BTreeMap<String, Vec<Settling>> = BTreeMap::new();
+        for s in settling {
+            batches.entry(s.batch.clone()).or_default().push(s);
+        }
+        let now = self.client.clock().now();
+        for (batch, orders) in batches {
+            let (tickets, processing) = match self.tickets_of_batch(&batch).await {
+                Ok(t) => t,
+                // Forgotten batch (tickets expire) or unreadable tickets: the acknowledge is idempotent,
+                // sending it again is the safe side.
+                Err(ApiError::NotFound { .. }) => (Vec::new(), false),
+                Err(e) => {
+                    report.issue(None, None, e.code(), format!("tickets of acknowledge batch {batch} unreadable: {e}"));
+                    (Vec::new(), false)
+                }
+            };
+            let mut applied = Vec::new();
+            for s in orders {
+                let ticket = tickets.iter().find(|t| t.order_id == Some(s.id));
+                if ticket.is_some_and(|t| t.state == TicketState::Succeed) {
+                    report.ack_in_flight += 1;
+                    applied.push(s.id);
+                    continue;
+                }
+                let running = match ticket {
+                    Some(t) => t.state.is_processing(),
+                    None => processing,
+                };
+                let patient = s
+                    .acked_at
+                    .as_deref()
+                    .and_then(parse_timestamp)
+                    .is_some_and(|at| now - at.with_timezone(&Utc) < Duration::minutes(ACK_TICKET_PATIENCE_MINUTES));
+                if running && patient {
+                    report.ack_in_flight += 1;
+                    self.log("debug", Some(s.id), format!("order {}: acknowledge of batch {batch} not applied yet", s.id));
+                } else {
+                    acks.push(self.success_ack(s.id, &s.shop_order_id));
+                    report.reacknowledged += 1;
+                }
+            }
+            if !applied.is_empty() {
+                let mut records = self.store.load_imports(&applied).await?;
+                for r in &mut records {
+                    r.ack_applied = true;
+                }
+                self.store.save_imports(&records).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) async fn acknowledge(&self, acks: Vec<PendingAck>, report: &mut CycleReport) -> Result<(), SyncError> {
+        for (n, pending) in acks.chunks(MAX_BATCH).enumerate() {
+            if n > 0 && n % 20 == 0 {
+                self.renew_lock().await?;
+            }
+            let at = self.now_iso();
+            let chunk: Vec<(u64, OperationPayload)> = pending
+                .iter()
+                .map(|a| {
+                    let payload = match &a.outcome {
+                        Ok(shop_id) => OperationPayload::Acknowledge {
+                            status: AckStatus::Success,
+                            store_reference: shop_id.clone(),
+                            acknowledged_at: at.clone(),
+                            message: None,
+                        },
+                        Err(message) => OperationPayload::Acknowledge {
+                            status: AckStatus::Error,
+                            store_reference: String::new(),
+                            acknowledged_at: at.clone(),
+                            message: Some(message.clone()),
+                        },
+                    };
+                    (a.id, payload)
+                })
+                .collect();
+            let body = batch_body(chunk.iter().map(|(id, p)| (*id, p)));
+            let accepted = self
+                .client
+                .post(
+                    &paths::operation(self.config.store_id, Operation::Acknowledge),
+                    body.into_bytes(),
+                    "application/json",
+                    "acknowledge",
+                    Retry::Idempotent,
+                    parse_batch_accepted,
+                )
+                .await?;
+            let ignored: BTreeMap<u64, String> = accepted.ignored.iter().filter_map(|i| Some((i.id?, i.message.clone()))).collect();
+            let ids: Vec<u64> = chunk.iter().map(|(id, _)| *id).collect();
+            let mut records: BTreeMap<u64, ImportRecord> =
+                self.store.load_imports(&ids).await?.into_iter().map(|r| (r.shoppingfeed_id, r)).collect();
+            let mut to_save = Vec::new();
+            for (id, payload) in &chunk {
+                if let Some(why) = ignored.get(id) {
+                    report.issue(Some(*id), None, "AckIgnored", format!("acknowledge ignored by Shoppingfeed: {why}"));
+                    continue;
+                }
+                let Some(rec) = records.get_mut(id) else { continue };
+                if let OperationPayload::Acknowledge { status, message, .. } = payload {
+                    match status {
+                        AckStatus::Success => {
+                            report.acknowledged += 1;
+                            rec.state = ImportState::Acknowledged;
+                            rec.ack_batch_id = Some(accepted.batch_id.clone());
+                            rec.ack_applied = false;
+                        }
+                        AckStatus::Error => {
+                            report.error_acknowledged += 1;
+                            rec.error_acked = message.clone();
+                        }
+                    }
+                    rec.updated_at = self.now_iso();
+                    to_save.push(rec.clone());
+                }
+            }
+            self.store.save_imports(&to_save).await?;
+        }
+        Ok(())
+    }
+}
