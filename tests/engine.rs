@@ -360,24 +360,82 @@ fn an_acknowledge_whose_ticket_failed_or_never_ran_is_sent_again() {
     assert_eq!(world.store.creations(), 2, "acknowledged again, never created again");
 }
 
+/// Asserts `id` was acknowledged `times` times, always with the shop's order id.
+fn assert_acked_with_shop_id(world: &World, id: u64, times: usize) {
+    let shop_id = world.store.shop_order(id).unwrap().shop_order_id;
+    let entries = ack_entries_for(world, id);
+    assert_eq!(entries.len(), times, "acknowledgements of {id}: {entries:?}");
+    assert!(entries.iter().all(|e| e["storeReference"] == json!(shop_id) && e["status"] == json!("success")), "{entries:?}");
+    assert_eq!(world.api.order(id)["storeReference"], json!(shop_id));
+}
+
 #[test]
-fn an_order_listed_again_after_its_ticket_ran_is_acknowledged_again_by_the_cycle_after() {
+fn an_order_the_merchant_unacknowledged_is_acknowledged_again_in_the_cycle_that_sees_it() {
     let (world, engine, id) = imported_order();
     assert_eq!(world.api.unacknowledged(), 0);
-    // Listed again although its ticket succeeded: a list read just before the ticket ran looks the
-    // same as a merchant asking for the order again. Not re-sent at once; the record remembers.
+    // Ten minutes later the merchant asks for the order again in the back office. Our ticket finished
+    // before this list was read, so the listing is not stale: acknowledged again at once.
+    world.clock.advance(chrono::Duration::minutes(10));
     world.api.unacknowledge(id);
     let r = run(&engine);
-    assert_eq!((r.imported, r.reacknowledged, r.acknowledged, r.ack_in_flight), (0, 0, 0, 1));
-    assert!(world.store.import(id).unwrap().ack_applied);
-    // Still listed the cycle after: the merchant wants it again, acknowledged (never created) again.
+    assert_eq!((r.imported, r.reacknowledged, r.acknowledged, r.ack_in_flight), (0, 1, 1, 0));
+    assert_eq!(world.api.unacknowledged(), 0);
+    assert_acked_with_shop_id(&world, id, 2);
+    assert_eq!(world.store.import(id).unwrap().state, ImportState::Acknowledged);
+    assert_eq!(world.store.creations(), 1);
+    // Nothing left over for the cycle after.
+    let r = run(&engine);
+    assert_eq!((r.imported, r.reacknowledged, r.acknowledged, r.ack_in_flight), (0, 0, 0, 0));
+}
+
+#[test]
+fn an_acknowledgement_lost_on_shoppingfeeds_side_is_sent_again_in_the_cycle_that_sees_it() {
+    let (world, engine, id) = imported_order();
+    // Offered again with nothing else changed (not even `updatedAt`): the ticket's `finishedAt`,
+    // before the list was read, is what says the listing is current.
+    world.clock.advance(chrono::Duration::minutes(3));
+    world.api.lose_acknowledgement(id);
     let r = run(&engine);
     assert_eq!((r.imported, r.reacknowledged, r.acknowledged, r.ack_in_flight), (0, 1, 1, 0));
-    assert!(!world.store.import(id).unwrap().ack_applied);
     assert_eq!(world.api.unacknowledged(), 0);
-    let shop_id = world.store.shop_order(id).unwrap().shop_order_id;
-    assert_eq!(world.api.order(id)["storeReference"], json!(shop_id));
-    assert_eq!(world.store.creations(), 1);
+    assert_acked_with_shop_id(&world, id, 2);
+}
+
+#[test]
+fn with_shoppingfeeds_clock_ahead_an_order_updated_after_our_ticket_finished_is_acknowledged_again() {
+    let world = World::new();
+    // Shoppingfeed's clock runs two minutes ahead: its `finishedAt` looks later than our list read,
+    // but the order's own `updatedAt` (same clock as the ticket) is later still.
+    world.api.clock_ahead(chrono::Duration::minutes(2));
+    let id = world.add_orders(1)[0];
+    let engine = world.engine();
+    assert_eq!(run(&engine).acknowledged, 1);
+    world.clock.advance(chrono::Duration::minutes(1));
+    world.api.unacknowledge(id);
+    let r = run(&engine);
+    assert_eq!((r.imported, r.reacknowledged, r.acknowledged, r.ack_in_flight), (0, 1, 1, 0));
+    assert_acked_with_shop_id(&world, id, 2);
+}
+
+#[test]
+fn an_order_listed_before_its_acknowledge_ticket_ran_is_not_acknowledged_again() {
+    let world = World::new();
+    world.api.defer_acks();
+    let ids = world.add_orders(3);
+    let engine = world.engine();
+    assert_eq!(run(&engine).acknowledged, 3);
+    // The next cycle reads the list while the tickets are still queued; they run before it reads
+    // them (finishedAt not before the list read): the listing was stale, nothing is sent again.
+    world.clock.advance(chrono::Duration::minutes(5));
+    world.api.run_acks_on_ticket_read();
+    let r = run(&engine);
+    assert_eq!((r.imported, r.reacknowledged, r.acknowledged, r.ack_in_flight), (0, 0, 0, 3));
+    assert_eq!(world.api.unacknowledged(), 0);
+    for id in &ids {
+        assert_acked_with_shop_id(&world, *id, 1);
+    }
+    let r = run(&engine);
+    assert_eq!((r.reacknowledged, r.acknowledged, r.ack_in_flight), (0, 0, 0));
 }
 
 #[test]

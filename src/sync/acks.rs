@@ -7,9 +7,9 @@ use super::error::SyncError;
 use super::host::{Clock, Http, Store};
 use super::journal::{ImportRecord, ImportState};
 use crate::api::{AckStatus, ApiError, MAX_BATCH, OperationPayload, TicketState, batch_body, parse_batch_accepted, paths};
-use crate::order::lenient::parse_timestamp;
+use crate::order::lenient::{Timestamp, parse_timestamp};
 use crate::order::{Operation, parse_order};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// An acknowledgement waiting for the end of paging, kept small: 100,000 of them must not weigh.
@@ -27,10 +27,24 @@ pub(super) struct Settling {
     pub(super) batch: String,
     pub(super) shop_order_id: String,
     pub(super) acked_at: Option<String>,
+    /// The order's `updatedAt` as listed (Shoppingfeed's clock, like the ticket's `finishedAt`).
+    pub(super) updated_at: Option<Timestamp>,
 }
 
 /// Beyond this, a ticket still not run is not waited for: the acknowledge is sent again.
 const ACK_TICKET_PATIENCE_MINUTES: i64 = 60;
+
+/// Whether an acknowledgement whose ticket succeeded at `finished` was already applied when the
+/// order was listed unacknowledged. The order changed after the ticket finished (both times are
+/// Shoppingfeed's, no clock skew), or the ticket finished before the list reading began (our
+/// clock, whole seconds as the API writes them). A shop clock running ahead of Shoppingfeed's can
+/// only make this say yes too early: the acknowledgement is then sent twice with the same
+/// reference, which Shoppingfeed takes as the same acknowledgement.
+fn applied_before_listing(finished: Option<Timestamp>, updated: Option<Timestamp>, listed_at: DateTime<Utc>) -> bool {
+    let Some(finished) = finished else { return false };
+    let listed = listed_at.timestamp();
+    updated.is_some_and(|u| u > finished) || finished.timestamp() < listed
+}
 
 impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
     /// Orders created in the shop whose acknowledgement was never confirmed (the answer was lost in a
@@ -77,12 +91,13 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
 
     /// Orders we acknowledged that are listed again: one ticket read per batch tells whether
     /// Shoppingfeed is still applying that acknowledge (wait: sending it again would only queue a
-    /// duplicate), applied it after the list was read (nothing to do), or failed or cancelled it
-    /// (send it again). A succeeded ticket cannot tell a late list from a merchant who asked for the
-    /// order again since, so the record remembers it: listed once more, the order is acknowledged again.
+    /// duplicate), applied it after the list was read (nothing to do), applied it before (the merchant
+    /// asked for the order again, or the acknowledgement was lost on their side: send it again now),
+    /// or failed or cancelled it (send it again). `listed_at` is when the list reading began.
     pub(super) async fn settle_acks(
         &self,
         settling: Vec<Settling>,
+        listed_at: DateTime<Utc>,
         acks: &mut Vec<PendingAck>,
         report: &mut CycleReport,
     ) -> Result<(), SyncError> {
@@ -105,9 +120,21 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             let mut applied = Vec::new();
             for s in orders {
                 let ticket = tickets.iter().find(|t| t.order_id == Some(s.id));
-                if ticket.is_some_and(|t| t.state == TicketState::Succeed) {
-                    report.ack_in_flight += 1;
-                    applied.push(s.id);
+                if let Some(t) = ticket.filter(|t| t.state == TicketState::Succeed) {
+                    if !applied_before_listing(t.finished_at, s.updated_at, listed_at) {
+                        // Ran after the list was read, or cannot tell: the listing is stale. The record
+                        // remembers it, so an order listed once more is acknowledged again then.
+                        report.ack_in_flight += 1;
+                        applied.push(s.id);
+                        continue;
+                    }
+                    self.log(
+                        "info",
+                        Some(s.id),
+                        format!("order {} offered again after its acknowledgement was applied: acknowledged again", s.id),
+                    );
+                    acks.push(self.success_ack(s.id, &s.shop_order_id));
+                    report.reacknowledged += 1;
                     continue;
                 }
                 let running = match ticket {

@@ -391,7 +391,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         if list_error.is_none() {
             self.confirm_lost_acks(&seen, &mut acks, report).await?;
         }
-        self.settle_acks(settling, &mut acks, report).await?;
+        self.settle_acks(settling, now, &mut acks, report).await?;
         self.renew_lock().await?;
         self.acknowledge(acks, report).await?;
         // Shipments do not depend on the order list: a failing page must not hold them back.

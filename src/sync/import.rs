@@ -182,9 +182,13 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             // create again — unless our acknowledge is only waiting for its ticket to run.
             let shop_order_id = rec.shop_order_id.clone().unwrap_or_default();
             match (&rec.state, &rec.ack_batch_id) {
-                (ImportState::Acknowledged, Some(batch)) if !rec.ack_applied => {
-                    settling.push(Settling { id: order.id, batch: batch.clone(), shop_order_id, acked_at: Some(rec.updated_at.clone()) })
-                }
+                (ImportState::Acknowledged, Some(batch)) if !rec.ack_applied => settling.push(Settling {
+                    id: order.id,
+                    batch: batch.clone(),
+                    shop_order_id,
+                    acked_at: Some(rec.updated_at.clone()),
+                    updated_at: order.updated_at,
+                }),
                 _ => {
                     acks.push(self.success_ack(order.id, &shop_order_id));
                     report.reacknowledged += 1;

@@ -87,6 +87,11 @@ struct State {
     batches: u64,
     /// Acknowledges wait for their ticket to run, as on the real API.
     defer_acks: bool,
+    /// Deferred acknowledges run just before a ticket list is read (between the engine's order list
+    /// and its ticket read).
+    run_acks_on_ticket_read: bool,
+    /// How far Shoppingfeed's clock is ahead of the shop's (timestamps it writes).
+    ahead: chrono::Duration,
 }
 
 /// A shared handle on the fake API.
@@ -229,6 +234,8 @@ impl FakeShoppingfeed {
             faults: Vec::new(),
             batches: 0,
             defer_acks: false,
+            run_acks_on_ticket_read: false,
+            ahead: chrono::Duration::zero(),
         })))
     }
 
@@ -251,7 +258,7 @@ impl FakeShoppingfeed {
     /// Changes an order's status, as the marketplace would (buyer cancels…).
     pub fn set_status(&self, id: u64, status: &str) {
         let mut s = self.0.borrow_mut();
-        let now = iso(s.clock.now());
+        let now = iso(s.now());
         if let Some(o) = s.orders.iter_mut().find(|o| order_id(o) == Some(id)) {
             o["status"] = json!(status);
             o["updatedAt"] = json!(now);
@@ -260,6 +267,17 @@ impl FakeShoppingfeed {
 
     /// The merchant asks for an order again from the back office (`unacknowledge`).
     pub fn unacknowledge(&self, id: u64) {
+        let mut s = self.0.borrow_mut();
+        let now = iso(s.now());
+        if let Some(o) = s.orders.iter_mut().find(|o| order_id(o) == Some(id)) {
+            o["acknowledgedAt"] = Value::Null;
+            o["updatedAt"] = json!(now);
+        }
+    }
+
+    /// The acknowledgement is lost on Shoppingfeed's side: the order is offered again, nothing else
+    /// about it changes.
+    pub fn lose_acknowledgement(&self, id: u64) {
         if let Some(o) = self.0.borrow_mut().orders.iter_mut().find(|o| order_id(o) == Some(id)) {
             o["acknowledgedAt"] = Value::Null;
         }
@@ -330,8 +348,30 @@ impl FakeShoppingfeed {
     /// Settles the open (`scheduled`/`running`) tickets of `operation`, for one order or all; returns
     /// how many it touched.
     pub fn settle(&self, operation: &str, order: Option<u64>, outcome: &Outcome) -> usize {
-        let mut s = self.0.borrow_mut();
-        let now = iso(s.clock.now());
+        self.0.borrow_mut().settle(operation, order, outcome)
+    }
+
+    /// From now on the deferred acknowledges run the moment the engine reads tickets: after it read
+    /// the order list, before it reads their tickets.
+    pub fn run_acks_on_ticket_read(&self) {
+        self.0.borrow_mut().run_acks_on_ticket_read = true;
+    }
+
+    /// Shoppingfeed's clock runs `by` ahead of the shop's.
+    pub fn clock_ahead(&self, by: chrono::Duration) {
+        self.0.borrow_mut().ahead = by;
+    }
+}
+
+impl State {
+    /// Shoppingfeed's time.
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now() + self.ahead
+    }
+
+    fn settle(&mut self, operation: &str, order: Option<u64>, outcome: &Outcome) -> usize {
+        let s = self;
+        let now = iso(s.now());
         let mut done = Vec::new();
         let mut touched = 0;
         for t in s.tickets.iter_mut() {
@@ -373,15 +413,13 @@ impl FakeShoppingfeed {
         }
         touched
     }
-}
 
-impl State {
     /// Status change of a succeeded operation ticket.
     fn apply(&mut self, operation: &str, entry: &Value) {
         let Some(id) = entry["id"].as_u64() else {
             return;
         };
-        let now = iso(self.clock.now());
+        let now = iso(self.now());
         let Some(pos) = self.orders.iter().position(|o| order_id(o) == Some(id)) else {
             return;
         };
@@ -525,7 +563,7 @@ impl State {
         };
         self.batches += 1;
         let batch = format!("5f{:010x}", self.batches);
-        let now = iso(self.clock.now());
+        let now = iso(self.now());
         *self.applied.entry(op.to_string()).or_default() += 1;
         let mut report = Vec::new();
         for entry in entries {
@@ -585,6 +623,9 @@ impl Http for FakeShoppingfeed {
         let (path, query) = path_and_query.split_once('?').unwrap_or((&path_and_query, ""));
         let body = req.body.as_ref().and_then(|b| serde_json::from_slice::<Value>(b).ok());
         let mut s = self.0.borrow_mut();
+        if s.run_acks_on_ticket_read && req.method == "GET" && path.ends_with("/ticket") {
+            s.settle("acknowledge", None, &Outcome::Succeed);
+        }
         let fault = s.take_fault(req.method, &path_and_query);
         s.log.push(LoggedRequest {
             method: req.method.to_string(),
