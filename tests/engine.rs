@@ -8,7 +8,7 @@ use futures::executor::block_on;
 use futures::future::join;
 use serde_json::{Value, json};
 use shoppingfeed_orders::order::{OrderStatus, ShipLine, ShipRequest};
-use shoppingfeed_orders::sync::{CycleFailure, CycleReport, ImportState, LogRecord, OperationState};
+use shoppingfeed_orders::sync::{CycleFailure, CycleReport, ImportState, LogRecord, OperationState, Store};
 use std::cell::RefCell;
 use std::rc::Rc;
 use support::{FIRST_ID, Fault, Outcome, TOKEN, TestEngine, World, item_ids, set_channel};
@@ -456,11 +456,68 @@ fn an_acknowledgement_whose_answer_was_lost_is_confirmed_by_reading_the_order_ba
     let report = run(&engine);
     assert_eq!((report.imported, report.acknowledged, report.reacknowledged), (0, 0, 0));
     assert_eq!(world.api.count("POST", ACK), acks_before);
+    assert_eq!(world.api.count("GET", READ_BACK), 1, "one page of acknowledged orders");
     for id in &ids {
-        assert_eq!(world.api.count("GET", &[&format!("/order/{id}")]), 1);
+        assert_eq!(world.api.count("GET", &[&format!("/order/{id}")]), 0, "not one GET per order");
         assert_eq!(world.store.import(*id).unwrap().state, ImportState::Acknowledged);
     }
     assert_eq!(world.store.creations(), 3);
+}
+
+/// Read-back list GETs: acknowledged orders in a creation window.
+const READ_BACK: &[&str] = &["/order?", "acknowledgment=acknowledged", "since=", "until="];
+
+/// GETs of single orders (`/order/{id}`, no query).
+fn single_order_gets(world: &World) -> usize {
+    world
+        .api
+        .log()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.rsplit_once("/order/").is_some_and(|(_, id)| id.bytes().all(|b| b.is_ascii_digit())))
+        .count()
+}
+
+#[test]
+fn after_a_crash_500_acknowledgements_whose_answers_were_lost_are_confirmed_in_one_cycle_a_page_at_a_time() {
+    let world = World::new();
+    let ids = world.add_orders(500);
+    let engine = world.engine();
+    assert_eq!(run(&engine).acknowledged, 500);
+    // The process died after Shoppingfeed applied every acknowledgement, before the journal wrote
+    // the answers down: the journal says `created` for all 500.
+    let mut records = world.store.imports();
+    for r in &mut records {
+        r.state = ImportState::Created;
+        r.ack_batch_id = None;
+    }
+    block_on(world.store.save_imports(&records)).unwrap();
+    // Two of them did not get their acknowledgement after all, and were cancelled since: the
+    // import list does not show them either.
+    for id in &ids[..2] {
+        world.api.lose_acknowledgement(*id);
+        world.api.set_status(*id, "cancelled");
+    }
+    let acks_before = world.api.entries("acknowledge").len();
+    let gets_before = single_order_gets(&world);
+
+    let r = run(&engine);
+    assert_eq!((r.imported, r.acknowledged, r.reacknowledged), (0, 2, 2));
+    let unconfirmed: Vec<u64> =
+        ids.iter().copied().filter(|id| world.store.import(*id).unwrap().state != ImportState::Acknowledged).collect();
+    assert!(unconfirmed.is_empty(), "{} of 500 still `created`, first: {:?}", unconfirmed.len(), unconfirmed.first());
+    // 498 found in three pages of 200; only the two the list cannot show are read one by one.
+    assert_eq!(world.api.count("GET", READ_BACK), 3);
+    assert_eq!(single_order_gets(&world) - gets_before, 2);
+    let resent: Vec<u64> = world.api.entries("acknowledge")[acks_before..].iter().filter_map(|e| e["id"].as_u64()).collect();
+    assert_eq!(resent, ids[..2].to_vec());
+    assert_eq!(world.api.unacknowledged(), 0);
+    // Import list, read-back, inbound scan, the one acknowledge call and the two single reads.
+    assert_eq!(r.requests, 8, "HTTP calls");
+    assert_eq!(world.store.creations(), 500);
+    // Nothing is left for the next cycle to read back.
+    let r = run(&engine);
+    assert_eq!((r.acknowledged, r.reacknowledged), (0, 0));
+    assert_eq!(world.api.count("GET", READ_BACK), 3);
 }
 
 #[test]

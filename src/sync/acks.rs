@@ -2,13 +2,16 @@
 //! answer was lost (confirm), and the batched acknowledge calls themselves.
 
 use super::client::Retry;
-use super::engine::{CycleReport, Engine};
+use super::engine::{CycleReport, Engine, MAX_PAGES};
 use super::error::SyncError;
 use super::host::{Clock, Http, Store};
 use super::journal::{ImportRecord, ImportState};
-use crate::api::{AckStatus, ApiError, MAX_BATCH, OperationPayload, TicketState, batch_body, parse_batch_accepted, paths};
+use crate::api::{
+    AckStatus, Acknowledgment, ApiError, MAX_BATCH, OperationPayload, OrderQuery, PageEntry, TicketState, batch_body, parse_batch_accepted,
+    parse_order_page, paths,
+};
 use crate::order::lenient::{Timestamp, parse_timestamp};
-use crate::order::{Operation, parse_order};
+use crate::order::{Operation, OrderStatus, parse_order};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,6 +34,21 @@ pub(super) struct Settling {
     pub(super) updated_at: Option<Timestamp>,
 }
 
+/// Orders created within a day of each other are read back with one list; the window is widened by
+/// a few hours each side because how the API reads the zone of `since`/`until` is not documented.
+fn creation_windows(mut created: Vec<DateTime<Utc>>) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    created.sort();
+    let margin = Duration::hours(3);
+    let mut windows: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+    for t in created {
+        match windows.last_mut() {
+            Some((_, until)) if t - margin <= *until + Duration::days(1) => *until = (*until).max(t + margin),
+            _ => windows.push((t - margin, t + margin)),
+        }
+    }
+    windows
+}
+
 /// Beyond this, a ticket still not run is not waited for: the acknowledge is sent again.
 const ACK_TICKET_PATIENCE_MINUTES: i64 = 60;
 
@@ -48,41 +66,113 @@ fn applied_before_listing(finished: Option<Timestamp>, updated: Option<Timestamp
 
 impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
     /// Orders created in the shop whose acknowledgement was never confirmed (the answer was lost in a
-    /// crash) and that the unacknowledged list no longer shows: read each back; acknowledged with our
-    /// reference → the journal says so; otherwise acknowledge again.
-    pub(super) async fn confirm_lost_acks(
+    /// crash) and that the unacknowledged list did not show: all of them, however many, read back a
+    /// list page at a time. Acknowledged with our reference → the journal says so; otherwise the
+    /// acknowledgements to send again are returned. Runs after this cycle's acknowledgements, so the
+    /// journal's `created` entries are only the ones left over from before.
+    pub(super) async fn confirm_lost_acks(&self, listed: &BTreeSet<u64>, report: &mut CycleReport) -> Result<Vec<PendingAck>, SyncError> {
+        // Journal entries read per round; the store has no cursor, so each round asks for the ones
+        // still unresolved plus this many.
+        const ROUND: u32 = 1000;
+        let mut acks = Vec::new();
+        let mut left: BTreeSet<u64> = BTreeSet::new();
+        let mut confirmed_total = 0usize;
+        loop {
+            let limit = u32::try_from(left.len()).unwrap_or(u32::MAX).saturating_add(ROUND);
+            let records = self.store.load_unconfirmed(limit).await?;
+            let exhausted = records.len() < limit as usize;
+            let fresh: Vec<ImportRecord> = records
+                .into_iter()
+                .filter(|r| left.insert(r.shoppingfeed_id) && !listed.contains(&r.shoppingfeed_id) && r.shop_order_id.is_some())
+                .collect();
+            if fresh.is_empty() {
+                break;
+            }
+            let confirmed = self.read_back(fresh, &mut acks, report).await?;
+            for r in &confirmed {
+                left.remove(&r.shoppingfeed_id);
+            }
+            if !confirmed.is_empty() {
+                confirmed_total += confirmed.len();
+                self.store.save_imports(&confirmed).await?;
+            }
+            if exhausted {
+                break;
+            }
+        }
+        if confirmed_total > 0 {
+            self.log("info", None, format!("{confirmed_total} acknowledgement(s) found confirmed at Shoppingfeed after an interruption"));
+        }
+        Ok(acks)
+    }
+
+    /// Reads `records` back from Shoppingfeed: the acknowledged orders created around theirs, a page at
+    /// a time (stopping once all are found), then one GET for each the list did not show. Returns the
+    /// confirmed records, updated; queues an acknowledgement for the others that still exist.
+    async fn read_back(
         &self,
-        listed: &BTreeSet<u64>,
+        records: Vec<ImportRecord>,
         acks: &mut Vec<PendingAck>,
         report: &mut CycleReport,
-    ) -> Result<(), SyncError> {
-        const MAX_PER_CYCLE: u32 = 200;
-        let queued: BTreeSet<u64> = acks.iter().map(|a| a.id).collect();
-        let records = self.store.load_unconfirmed(MAX_PER_CYCLE).await?;
+    ) -> Result<Vec<ImportRecord>, SyncError> {
+        let mut pending: BTreeMap<u64, ImportRecord> = records.into_iter().map(|r| (r.shoppingfeed_id, r)).collect();
         let mut confirmed = Vec::new();
-        for mut rec in records.into_iter().filter(|r| !listed.contains(&r.shoppingfeed_id) && !queued.contains(&r.shoppingfeed_id)) {
-            let Some(shop_id) = rec.shop_order_id.clone() else { continue };
-            let decode = |b: &str| parse_order(b).map_err(|e| ApiError::Decode { what: "order", message: e.to_string() });
-            let order = match self.client.get(&paths::order(self.config.store_id, rec.shoppingfeed_id), "order", decode).await {
-                Ok(o) => o,
-                Err(ApiError::NotFound { .. }) => continue,
-                Err(e) => return Err(e.into()),
-            };
-            if order.acknowledged_at.is_some() && order.store_reference.as_deref() == Some(shop_id.as_str()) {
+        let mut again = Vec::new();
+        let mut resolve = |mut rec: ImportRecord, acked: bool, store_reference: Option<&str>, status: &OrderStatus| {
+            let shop_id = rec.shop_order_id.clone().unwrap_or_default();
+            if acked && store_reference == Some(shop_id.as_str()) {
                 rec.state = ImportState::Acknowledged;
-                rec.order.status = order.status.clone();
+                rec.order.status = status.clone();
                 rec.updated_at = self.now_iso();
                 confirmed.push(rec);
             } else {
-                acks.push(self.success_ack(rec.shoppingfeed_id, &shop_id));
-                report.reacknowledged += 1;
+                again.push(self.success_ack(rec.shoppingfeed_id, &shop_id));
+            }
+        };
+        let created: Vec<DateTime<Utc>> = pending
+            .values()
+            .filter_map(|r| r.order.created_at.as_deref().and_then(parse_timestamp))
+            .map(|t| t.with_timezone(&Utc))
+            .collect();
+        for (since, until) in creation_windows(created) {
+            let query = OrderQuery {
+                acknowledgment: Some(Acknowledgment::Acknowledged),
+                since: Some(since),
+                until: Some(until),
+                ..OrderQuery::default()
+            };
+            let mut next = Some(paths::orders(self.config.store_id, &query.to_query_string()));
+            let mut pages = 0;
+            while let Some(href) = next.take() {
+                let page = self.client.get(&href, "order list", parse_order_page).await?;
+                pages += 1;
+                for entry in page.items {
+                    if let PageEntry::Order(o) = entry {
+                        if let Some(rec) = pending.remove(&o.id) {
+                            resolve(rec, o.acknowledged_at.is_some(), o.store_reference.as_deref(), &o.status);
+                        }
+                    }
+                }
+                if pending.is_empty() {
+                    break;
+                }
+                next = page.next.filter(|n| *n != href && pages < MAX_PAGES);
             }
         }
-        if !confirmed.is_empty() {
-            self.log("info", None, format!("{} acknowledgement(s) found confirmed at Shoppingfeed after an interruption", confirmed.len()));
-            self.store.save_imports(&confirmed).await?;
+        // Not acknowledged after all, or its creation date unknown: few, read one by one.
+        for (id, rec) in pending {
+            let decode = |b: &str| parse_order(b).map_err(|e| ApiError::Decode { what: "order", message: e.to_string() });
+            match self.client.get(&paths::order(self.config.store_id, id), "order", decode).await {
+                Ok(o) => resolve(rec, o.acknowledged_at.is_some(), o.store_reference.as_deref(), &o.status),
+                Err(ApiError::NotFound { .. }) => {}
+                // One unreadable order is reported; the others are still confirmed.
+                Err(e @ ApiError::Decode { .. }) => report.issue(Some(id), Some(&rec.reference), e.code(), e.to_string()),
+                Err(e) => return Err(e.into()),
+            }
         }
-        Ok(())
+        report.reacknowledged += again.len() as u64;
+        acks.extend(again);
+        Ok(confirmed)
     }
 
     pub(super) fn success_ack(&self, id: u64, shop_order_id: &str) -> PendingAck {

@@ -388,12 +388,14 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                 self.renew_lock().await?;
             }
         }
-        if list_error.is_none() {
-            self.confirm_lost_acks(&seen, &mut acks, report).await?;
-        }
         self.settle_acks(settling, now, &mut acks, report).await?;
         self.renew_lock().await?;
         self.acknowledge(acks, report).await?;
+        // Only a complete list tells which `created` entries it did not show.
+        if list_error.is_none() {
+            let again = self.confirm_lost_acks(&seen, report).await?;
+            self.acknowledge(again, report).await?;
+        }
         // Shipments do not depend on the order list: a failing page must not hold them back.
         let outbound = async {
             self.renew_lock().await?;
