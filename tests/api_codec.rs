@@ -212,7 +212,8 @@ fn figures_as_strings_and_missing() {
 fn malformed_order_beside_good_ones() {
     let good = fixture_value("prestashop_order-amazon-business.json");
     let bad_qty = json!({"id": "19777592555", "reference": "408-BAD", "status": "waiting_shipment", "channelId": 66,
-        "_embedded": {"channel": {"id": 66, "name": "Amazon"}}, "items": [{"quantity": "two"}]});
+        "_embedded": {"channel": {"id": 66, "name": "Amazon"}}, "items": [{"quantity": "two"}],
+        "errors": [{"type": "ship", "message": "not this one"}, {"type": "acknowledge", "message": "sent before", "occurredAt": "2024-08-26T14:55:09+02:00"}]});
     let bad_no_ref = json!({"id": 19_777_592_556_u64, "reference": 12, "createdAt": "soon"});
     let bad_no_id = json!({"reference": "408-NOID"});
     let body = json!({
@@ -231,6 +232,7 @@ fn malformed_order_beside_good_ones() {
             channel: (Some(66), "Amazon".into()),
             status: shoppingfeed_orders::order::OrderStatus::WaitingShipment,
             error: OrderError::Malformed { field: "items[0].quantity".into(), message: "expected a number, found `two`".into() },
+            acknowledge_errors: vec!["sent before".into()],
         }
     );
     assert!(matches!(&p.items[1], PageEntry::Order(o) if o.id == 19_777_592_554));

@@ -11,7 +11,7 @@ use shoppingfeed_orders::order::{OrderStatus, ShipLine, ShipRequest};
 use shoppingfeed_orders::sync::{CycleFailure, CycleReport, ImportState, LogRecord, OperationState, Store};
 use std::cell::RefCell;
 use std::rc::Rc;
-use support::{FIRST_ID, Fault, Outcome, TOKEN, TestEngine, World, item_ids, set_channel};
+use support::{FIRST_ID, Fault, JS_MAX_ID, Outcome, TOKEN, TestEngine, World, item_ids, set_channel};
 
 fn run(engine: &TestEngine) -> CycleReport {
     block_on(engine.run_cycle()).unwrap_or_else(|f| panic!("cycle failed: {} / {:?}", f.error, f.report))
@@ -643,6 +643,98 @@ fn malformed_orders_are_error_acknowledged_with_the_field_path_and_good_ones_imp
     let r2 = run(&engine);
     assert_eq!((r2.imported, r2.failed, r2.error_acknowledged), (0, 3, 0));
     assert_eq!(world.api.count("POST", ACK), 1);
+}
+
+/// No id the JS side cannot hold crosses in the report or the log.
+fn assert_ids_fit_js(report: &CycleReport, logs: &[LogRecord]) {
+    assert!(report.issues.iter().all(|i| i.order_id.is_none_or(|id| id <= JS_MAX_ID)), "{:?}", report.issues);
+    assert!(logs.iter().all(|l| l.order_id.is_none_or(|id| id <= JS_MAX_ID)), "{logs:?}");
+}
+
+#[test]
+fn an_order_id_above_2_pow_53_fails_that_entry_alone_and_the_rest_of_the_page_goes_through() {
+    let (world, engine, shipped) = imported_order();
+    // A shipment waits to be sent (the API was down when it was recorded).
+    world.api.inject("*", &[""], Fault::Transport, u32::MAX);
+    block_on(engine.ship(shipped, &ship_request("250012345678", vec![]))).unwrap();
+    world.api.clear_faults();
+    // 2^53 + 1: as a JS number it would read 2^53, another order's id.
+    let huge = JS_MAX_ID + 2;
+    let good = [FIRST_ID + 10, FIRST_ID + 11, FIRST_ID + 12];
+    world.api.add_order(world.order(good[0]));
+    world.api.add_order(world.order(huge));
+    world.api.add_order(world.order(good[1]));
+    world.api.add_order(world.order(good[2]));
+    let logs: Rc<RefCell<Vec<LogRecord>>> = Rc::default();
+    let sink = logs.clone();
+    let engine = world.engine_with(|c| c.log_level = "debug".into()).with_log(move |r: &LogRecord| sink.borrow_mut().push(r.clone()));
+
+    let r = run(&engine);
+    assert_eq!((r.imported, r.acknowledged, r.failed, r.error_acknowledged), (3, 3, 1, 1));
+    for id in good {
+        assert_eq!(world.store.import(id).unwrap().state, ImportState::Acknowledged);
+    }
+    assert_eq!(world.api.applied("ship"), 1, "the pending shipment went out");
+    let errors: Vec<Value> = world.api.entries("acknowledge").into_iter().filter(|e| e["status"] == "error").collect();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["id"].as_u64(), Some(huge), "the exact id is sent back");
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(message.contains("`id`") && message.contains(&huge.to_string()), "{message}");
+    let issue = r.issues.iter().find(|i| i.message.contains(&huge.to_string())).unwrap_or_else(|| panic!("{:?}", r.issues));
+    assert_eq!((issue.order_id, issue.reference.as_deref(), issue.code.as_str()), (None, Some(format!("M{huge}").as_str()), "Malformed"));
+    assert_ids_fit_js(&r, &logs.borrow());
+    assert!(world.store.import(huge).is_none());
+
+    // Still offered (an error acknowledgement does not acknowledge): reported again, not acknowledged again.
+    let r = run(&engine);
+    assert_eq!((r.imported, r.failed, r.error_acknowledged), (0, 1, 0));
+    assert_eq!(world.api.entries("acknowledge").iter().filter(|e| e["status"] == "error").count(), 1);
+    assert_ids_fit_js(&r, &logs.borrow());
+}
+
+#[test]
+fn a_server_refusing_the_huge_id_takes_neither_the_good_acknowledgements_nor_the_shipments_down() {
+    let (world, engine, shipped) = imported_order();
+    world.api.inject("*", &[""], Fault::Transport, u32::MAX);
+    block_on(engine.ship(shipped, &ship_request("250012345678", vec![]))).unwrap();
+    world.api.clear_faults();
+    let huge = JS_MAX_ID + 2;
+    world.api.add_order(world.order(huge));
+    world.api.add_order(world.order(FIRST_ID + 10));
+    // A server that cannot read the id refuses the call carrying it (the sandbox, JS numbers, does).
+    world.api.inject_after(1, "POST", ACK, Fault::Status(400), 1);
+    let r = run(&engine);
+    assert_eq!((r.imported, r.acknowledged, r.error_acknowledged), (1, 1, 0));
+    assert_eq!(ack_call_sizes(&world), vec![1, 1, 1], "the huge id's error acknowledgement goes alone, last");
+    assert_eq!(world.store.import(FIRST_ID + 10).unwrap().state, ImportState::Acknowledged);
+    assert_eq!(world.api.applied("ship"), 1);
+    assert!(r.issues.iter().any(|i| i.order_id.is_none() && i.message.contains(&format!("order(s) {huge} not sent"))), "{:?}", r.issues);
+    assert_ids_fit_js(&r, &[]);
+}
+
+#[test]
+fn an_unreadable_entry_with_an_id_above_2_pow_53_is_error_acknowledged_once_and_the_others_imported() {
+    let world = World::new();
+    let good = world.add_orders(2);
+    let huge = 90_000_000_000_000_001;
+    let mut o = world.order(huge);
+    o["items"][0]["quantity"] = json!("two");
+    world.api.add_order(o);
+    // An id beyond any integer type: only a report line is possible.
+    let mut o = world.order(FIRST_ID + 5);
+    o["id"] = json!(1.0e20);
+    world.api.add_order(o);
+    let engine = world.engine();
+    let r = run(&engine);
+    assert_eq!((r.imported, r.acknowledged, r.failed, r.error_acknowledged), (2, 2, 2, 1));
+    assert!(good.iter().all(|id| world.store.shop_order(*id).is_some()));
+    let errors: Vec<Value> = world.api.entries("acknowledge").into_iter().filter(|e| e["status"] == "error").collect();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["id"].as_u64(), Some(huge));
+    assert!(errors[0]["message"].as_str().unwrap().contains("items[0].quantity"), "{}", errors[0]);
+    assert_ids_fit_js(&r, &[]);
+    let r = run(&engine);
+    assert_eq!((r.failed, r.error_acknowledged), (2, 0));
 }
 
 // ---------------------------------------------------------------------------------------------

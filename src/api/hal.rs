@@ -41,6 +41,9 @@ pub enum PageEntry {
         status: crate::order::OrderStatus,
         /// What is wrong.
         error: OrderError,
+        /// Messages of the error acknowledgements Shoppingfeed already recorded for it (`errors[]` of
+        /// type `acknowledge`), as far as readable.
+        acknowledge_errors: Vec<String>,
     },
 }
 
@@ -129,6 +132,16 @@ fn malformed(v: &Value, error: OrderError) -> PageEntry {
         ),
         status: v.get("status").and_then(Value::as_str).map(crate::order::OrderStatus::parse).unwrap_or_default(),
         error,
+        acknowledge_errors: v
+            .get("errors")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter(|e| e.get("type").and_then(Value::as_str) == Some("acknowledge"))
+                    .filter_map(|e| e.get("message").and_then(Value::as_str).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 

@@ -5,7 +5,7 @@ use super::client::Retry;
 use super::engine::{CycleReport, Engine, MAX_PAGES};
 use super::error::SyncError;
 use super::host::{Clock, Http, Store};
-use super::journal::{ImportRecord, ImportState};
+use super::journal::{ImportRecord, ImportState, MAX_JOURNAL_ID};
 use crate::api::{
     AckStatus, Acknowledgment, ApiError, MAX_BATCH, OperationPayload, OrderQuery, PageEntry, TicketState, batch_body, parse_batch_accepted,
     parse_order_page, paths,
@@ -255,7 +255,25 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         Ok(())
     }
 
+    /// Sends `acks`, 100 a call. An entry whose id the journal cannot hold goes in a call of its own,
+    /// after the others, and that call failing is reported, not fatal: a server that refuses such an id
+    /// must not take the good acknowledgements, nor the rest of the cycle, down with it.
     pub(super) async fn acknowledge(&self, acks: Vec<PendingAck>, report: &mut CycleReport) -> Result<(), SyncError> {
+        let (unfit, acks): (Vec<PendingAck>, Vec<PendingAck>) = acks.into_iter().partition(|a| a.id > MAX_JOURNAL_ID);
+        self.acknowledge_batches(acks, report).await?;
+        if unfit.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = unfit.iter().map(|a| a.id.to_string()).collect();
+        if let Err(e) = self.acknowledge_batches(unfit, report).await {
+            let message = format!("error acknowledgement of order(s) {} not sent: {e}", ids.join(", "));
+            self.log("warn", None, message.clone());
+            report.issue(None, None, e.code(), message);
+        }
+        Ok(())
+    }
+
+    async fn acknowledge_batches(&self, acks: Vec<PendingAck>, report: &mut CycleReport) -> Result<(), SyncError> {
         for (n, pending) in acks.chunks(MAX_BATCH).enumerate() {
             if n > 0 && n % 20 == 0 {
                 self.renew_lock().await?;
@@ -294,16 +312,22 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                 )
                 .await?;
             let ignored: BTreeMap<u64, String> = accepted.ignored.iter().filter_map(|i| Some((i.id?, i.message.clone()))).collect();
-            let ids: Vec<u64> = chunk.iter().map(|(id, _)| *id).collect();
+            let ids: Vec<u64> = chunk.iter().map(|(id, _)| *id).filter(|id| *id <= MAX_JOURNAL_ID).collect();
             let mut records: BTreeMap<u64, ImportRecord> =
                 self.store.load_imports(&ids).await?.into_iter().map(|r| (r.shoppingfeed_id, r)).collect();
             let mut to_save = Vec::new();
             for (id, payload) in &chunk {
                 if let Some(why) = ignored.get(id) {
-                    report.issue(Some(*id), None, "AckIgnored", format!("acknowledge ignored by Shoppingfeed: {why}"));
+                    report.issue(Some(*id), None, "AckIgnored", format!("acknowledge ignored by Shoppingfeed (order {id}): {why}"));
                     continue;
                 }
-                let Some(rec) = records.get_mut(id) else { continue };
+                let Some(rec) = records.get_mut(id) else {
+                    // Only an entry the journal cannot hold has no record: its error acknowledgement counts.
+                    if matches!(payload, OperationPayload::Acknowledge { status: AckStatus::Error, .. }) {
+                        report.error_acknowledged += 1;
+                    }
+                    continue;
+                };
                 if let OperationPayload::Acknowledge { status, message, .. } = payload {
                     match status {
                         AckStatus::Success => {

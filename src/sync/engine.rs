@@ -6,7 +6,7 @@
 use super::client::Client;
 use super::error::SyncError;
 use super::host::{Clock, Http, Store};
-use super::journal::{OperationQuery, OperationState, OrderSnapshot};
+use super::journal::{MAX_JOURNAL_ID, OperationQuery, OperationState, OrderSnapshot};
 use crate::api::{OrderQuery, PageEntry, RetryPolicy, parse_order_page, paths};
 use crate::mapping::{ChannelRef, MappingOptions};
 use crate::order::lenient::format_utc;
@@ -170,6 +170,8 @@ impl CycleReport {
     pub(super) fn issue(&mut self, order_id: Option<u64>, reference: Option<&str>, code: &str, message: String) {
         // A bounded list: 100,000 broken orders must not make the report itself a problem.
         if self.issues.len() < 500 {
+            // An id the host cannot hold would make the whole report fail to cross; the message names it.
+            let order_id = order_id.filter(|id| *id <= MAX_JOURNAL_ID);
             self.issues.push(ReportIssue { order_id, reference: reference.map(str::to_string), code: code.to_string(), message });
         }
     }
@@ -277,7 +279,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             return;
         }
         if let Some(sink) = &self.log {
-            sink(&LogRecord { level, message, order_id });
+            sink(&LogRecord { level, message, order_id: order_id.filter(|id| *id <= MAX_JOURNAL_ID) });
         }
     }
 

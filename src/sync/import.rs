@@ -5,10 +5,10 @@ use super::acks::{PendingAck, Settling};
 use super::engine::{CycleReport, Engine, MAX_PAGES, channel_of, entry_id, snapshot};
 use super::error::SyncError;
 use super::host::{Clock, Http, Store, StoreError};
-use super::journal::{CreateOutcome, ImportRecord, ImportState, OperationQuery, OperationState, OrderSnapshot};
+use super::journal::{CreateOutcome, ImportRecord, ImportState, MAX_JOURNAL_ID, OperationQuery, OperationState, OrderSnapshot};
 use crate::api::{ApiError, OperationPayload, OrderQuery, PageEntry, parse_order_page, paths};
 use crate::mapping::{ChannelRef, OrderDraft, is_fulfilled_by_channel, to_draft};
-use crate::order::{Operation, Order, OrderStatus};
+use crate::order::{Operation, Order, OrderError, OrderStatus};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What preparing an order led to.
@@ -82,6 +82,45 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         }
     }
 
+    /// An entry whose id is above [`MAX_JOURNAL_ID`]: nothing of it can reach the store, so it is
+    /// reported and error-acknowledged (the id itself is sent back exactly: the body is built here)
+    /// unless Shoppingfeed already recorded that very message for it — the journal cannot remember.
+    /// Tries are not counted: the id will never fit, waiting for `error_ack_after` cannot help.
+    fn unfit_entry(&self, entry: &PageEntry, acks: &mut Vec<PendingAck>, report: &mut CycleReport) {
+        let (id, reference, message, recorded) = match entry {
+            PageEntry::Order(order) => {
+                if order.status == OrderStatus::WaitingStoreAcceptance && !self.config.auto_accept {
+                    return;
+                }
+                if let Some(reason) = self.skip_reason(order) {
+                    report.skipped += 1;
+                    self.log("debug", None, format!("order {} skipped: {reason}", order.id));
+                    return;
+                }
+                let error = OrderError::Malformed {
+                    field: "id".into(),
+                    message: format!("{} is above {MAX_JOURNAL_ID} (2^53 - 1), the largest id the shop can hold exactly", order.id),
+                };
+                let recorded: Vec<&str> = order.errors.iter().filter(|e| e.kind == "acknowledge").map(|e| e.message.as_str()).collect();
+                let message = error.to_string();
+                let sent = recorded.contains(&message.as_str());
+                (order.id, Some(order.reference.as_str()), message, sent)
+            }
+            PageEntry::Malformed { id: Some(id), reference, error, acknowledge_errors, .. } => {
+                let message = error.to_string();
+                let sent = acknowledge_errors.contains(&message);
+                (*id, reference.as_deref(), message, sent)
+            }
+            PageEntry::Malformed { id: None, .. } => return,
+        };
+        report.failed += 1;
+        report.issue(None, reference, "Malformed", format!("order {id}: {message}"));
+        self.log("warn", None, format!("order {id} not imported: {message}"));
+        if !recorded {
+            acks.push(PendingAck { id, outcome: Err(message) });
+        }
+    }
+
     /// Records a failed import; queues an error acknowledge unless this very message was sent already.
     fn fail_import(&self, mut rec: ImportRecord, message: String, acks: &mut Vec<PendingAck>, report: &mut CycleReport) -> ImportRecord {
         rec.state = ImportState::Failed;
@@ -104,6 +143,13 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         settling: &mut Vec<Settling>,
     ) -> Result<Vec<PendingAck>, SyncError> {
         let mut acks = Vec::new();
+        // An id the journal cannot hold would fail the store call of the whole chunk, every cycle:
+        // such an entry is settled here, alone, without the store.
+        let (unfit, entries): (Vec<PageEntry>, Vec<PageEntry>) =
+            entries.into_iter().partition(|e| entry_id(e).is_some_and(|id| id > MAX_JOURNAL_ID));
+        for entry in &unfit {
+            self.unfit_entry(entry, &mut acks, report);
+        }
         for chunk in entries.chunks(200) {
             let ids: Vec<u64> = chunk.iter().filter_map(entry_id).collect();
             let mut known: BTreeMap<u64, ImportRecord> =
@@ -117,7 +163,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                         report.failed += 1;
                         report.issue(None, None, error.code(), format!("unreadable order without an id: {error}"));
                     }
-                    PageEntry::Malformed { id: Some(id), reference, channel, status, error } => {
+                    PageEntry::Malformed { id: Some(id), reference, channel, status, error, .. } => {
                         let reference = reference.clone().unwrap_or_default();
                         let rec = known.remove(id).unwrap_or_else(|| {
                             let snap = OrderSnapshot { status: status.clone(), lines: vec![], latest_ship_date: None, created_at: None };

@@ -3,6 +3,7 @@
 use super::engine::{CycleReport, Engine};
 use super::error::SyncError;
 use super::host::{Clock, Http, Store};
+use super::journal::MAX_JOURNAL_ID;
 use crate::api::{OrderQuery, PageEntry};
 use crate::order::{Order, OrderStatus};
 use chrono::Duration;
@@ -29,7 +30,8 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             })
             .collect();
         for chunk in orders.chunks(200) {
-            let ids: Vec<u64> = chunk.iter().map(|o| o.id).collect();
+            // An id above what the journal holds cannot be an imported order (and would fail the call).
+            let ids: Vec<u64> = chunk.iter().map(|o| o.id).filter(|id| *id <= MAX_JOURNAL_ID).collect();
             let records = self.store.load_imports(&ids).await?;
             for mut rec in records {
                 let Some(order) = chunk.iter().find(|o| o.id == rec.shoppingfeed_id) else { continue };

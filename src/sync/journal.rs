@@ -7,6 +7,11 @@ use crate::order::shipment::OrderedLine;
 use crate::order::{Operation, OrderStatus};
 use serde::{Deserialize, Serialize};
 
+/// The largest Shoppingfeed id the journal holds: journal entries, drafts, reports and log lines
+/// reach the host as JSON, and a JavaScript host reads numbers as doubles, exact only up to 2^53 − 1
+/// (`Number.MAX_SAFE_INTEGER`). Above it an id would silently become another order's.
+pub const MAX_JOURNAL_ID: u64 = (1 << 53) - 1;
+
 /// What the store answers to `create_order`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "camelCase")]

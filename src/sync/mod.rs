@@ -16,5 +16,7 @@ pub mod view;
 pub use engine::{CycleFailure, CycleReport, Engine, EngineConfig, LogRecord, ReportIssue, discover_stores};
 pub use error::SyncError;
 pub use host::{Clock, Http, Store, StoreError, TransportError};
-pub use journal::{CreateOutcome, ImportRecord, ImportState, OperationQuery, OperationRecord, OperationState, OrderSnapshot};
+pub use journal::{
+    CreateOutcome, ImportRecord, ImportState, MAX_JOURNAL_ID, OperationQuery, OperationRecord, OperationState, OrderSnapshot,
+};
 pub use view::{OperationView, OrderView, ShipmentView, order_view};

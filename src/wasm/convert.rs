@@ -22,7 +22,7 @@ pub fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsV
 pub fn order_id(value: &JsValue) -> Result<u64, JsValue> {
     let bad = || js_error("TypeError", "InvalidArgument", "order id must be a positive whole number");
     if let Some(n) = value.as_f64() {
-        if n >= 1.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 {
+        if n >= 1.0 && n.fract() == 0.0 && n <= crate::sync::MAX_JOURNAL_ID as f64 {
             return Ok(n as u64);
         }
         return Err(bad());

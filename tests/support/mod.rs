@@ -7,7 +7,7 @@ pub mod store;
 
 pub use clock::ManualClock;
 pub use fake_api::{FakeShoppingfeed, Fault, Outcome};
-pub use store::MemoryStore;
+pub use store::{JS_MAX_ID, MemoryStore};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};

@@ -50,6 +50,18 @@ pub struct MemoryStore {
     clock: ManualClock,
 }
 
+/// The largest id a JavaScript store holds exactly (`Number.MAX_SAFE_INTEGER`): the shops' stores
+/// are JS, ids reach them as numbers.
+pub const JS_MAX_ID: u64 = (1 << 53) - 1;
+
+/// Refuses, as a JS store's crossing does, any id it could not hold exactly.
+fn js_ids(ids: impl IntoIterator<Item = u64>) -> Result<(), StoreError> {
+    match ids.into_iter().find(|id| *id > JS_MAX_ID) {
+        Some(id) => Err(StoreError(format!("{id} can't be represented as a JavaScript number"))),
+        None => Ok(()),
+    }
+}
+
 impl MemoryStore {
     /// An empty store; the lock expires by `clock`.
     pub fn new(clock: ManualClock) -> Self {
@@ -136,6 +148,7 @@ impl Store for MemoryStore {
     }
 
     async fn load_imports(&self, ids: &[u64]) -> Result<Vec<ImportRecord>, StoreError> {
+        js_ids(ids.iter().copied())?;
         let s = self.inner.borrow();
         Ok(ids.iter().filter_map(|id| s.imports.get(id).cloned()).collect())
     }
@@ -146,6 +159,7 @@ impl Store for MemoryStore {
     }
 
     async fn create_order(&self, draft: &OrderDraft) -> Result<CreateOutcome, StoreError> {
+        js_ids([draft.shoppingfeed_id])?;
         let mut s = self.inner.borrow_mut();
         s.create_calls += 1;
         if s.failing_ids.contains(&draft.shoppingfeed_id) {
@@ -164,6 +178,7 @@ impl Store for MemoryStore {
     }
 
     async fn save_imports(&self, records: &[ImportRecord]) -> Result<(), StoreError> {
+        js_ids(records.iter().map(|r| r.shoppingfeed_id))?;
         let mut s = self.inner.borrow_mut();
         if s.fail_save_imports > 0 {
             s.fail_save_imports -= 1;
@@ -176,6 +191,7 @@ impl Store for MemoryStore {
     }
 
     async fn save_operations(&self, records: &[OperationRecord]) -> Result<(), StoreError> {
+        js_ids(records.iter().map(|r| r.shoppingfeed_id))?;
         let mut s = self.inner.borrow_mut();
         for r in records {
             s.operations.insert(r.id.clone(), r.clone());
@@ -184,6 +200,7 @@ impl Store for MemoryStore {
     }
 
     async fn operations(&self, query: &OperationQuery) -> Result<Vec<OperationRecord>, StoreError> {
+        js_ids(query.shoppingfeed_id)?;
         let s = self.inner.borrow();
         Ok(s.operations
             .values()
