@@ -741,6 +741,74 @@ fn an_unreadable_entry_with_an_id_above_2_pow_53_is_error_acknowledged_once_and_
 // What is imported
 // ---------------------------------------------------------------------------------------------
 
+#[test]
+fn an_order_listed_with_a_status_we_did_not_ask_for_is_reported_not_created_nor_acknowledged() {
+    let world = World::new();
+    world.api.ignore_status_filter();
+    let good = world.add_orders(2);
+    let odd = [
+        (FIRST_ID + 10, "accepted"),
+        (FIRST_ID + 11, "cancelled"),
+        (FIRST_ID + 12, "waiting_store_acceptance"),
+        (FIRST_ID + 13, "shipped"),
+    ];
+    for (id, status) in odd {
+        let mut o = world.order(id);
+        o["status"] = json!(status);
+        world.api.add_order(o);
+    }
+    // Already in the shop, then listed again unacknowledged as `cancelled`: not acknowledged again either.
+    let known = FIRST_ID + 14;
+    world.api.add_order(world.order(known));
+    let logs: Rc<RefCell<Vec<LogRecord>>> = Rc::default();
+    let sink = logs.clone();
+    let engine = world.engine().with_log(move |r: &LogRecord| sink.borrow_mut().push(r.clone()));
+    assert_eq!(run(&engine).imported, 3);
+    world.api.set_status(known, "cancelled");
+    world.api.unacknowledge(known);
+    world.clock.advance(chrono::Duration::minutes(10));
+    let acks_before = world.api.entries("acknowledge").len();
+
+    let r = run(&engine);
+    assert_eq!((r.imported, r.acknowledged, r.reacknowledged, r.error_acknowledged), (0, 0, 0, 0));
+    assert_eq!(world.api.entries("acknowledge").len(), acks_before, "nothing acknowledged, success or error");
+    for (id, status) in odd.iter().copied().chain([(known, "cancelled")]) {
+        let issue = r.issues.iter().find(|i| i.order_id == Some(id)).unwrap_or_else(|| panic!("{id}: {:?}", r.issues));
+        assert_eq!(issue.code, "UnexpectedStatus");
+        assert!(issue.message.contains(&format!("`{status}`")) && issue.message.contains("waiting_shipment"), "{}", issue.message);
+        assert!(logs.borrow().iter().any(|l| l.order_id == Some(id) && l.level == "warn"), "{id}");
+    }
+    for (id, _) in odd {
+        assert!(world.store.shop_order(id).is_none() && world.store.import(id).is_none(), "{id}");
+    }
+    assert!(good.iter().all(|id| world.store.import(*id).unwrap().state == ImportState::Acknowledged));
+    assert_eq!(world.store.creations(), 3);
+    assert_eq!(world.store.all_operations().len(), 0, "no acceptance recorded without auto_accept");
+}
+
+#[test]
+fn the_statuses_asked_for_follow_the_configuration() {
+    let world = World::new();
+    world.api.ignore_status_filter();
+    let waiting = FIRST_ID + 1;
+    let mut o = world.order(waiting);
+    o["status"] = json!("waiting_store_acceptance");
+    world.api.add_order(o);
+    let fulfilled = FIRST_ID + 2;
+    let mut o = world.order(fulfilled);
+    o["status"] = json!("shipped");
+    o["fulfilledBy"] = json!("channel");
+    world.api.add_order(o);
+    let engine = world.engine_with(|c| {
+        c.auto_accept = true;
+        c.import_fulfilled = true;
+    });
+    let r = run(&engine);
+    assert!(r.issues.iter().all(|i| i.code != "UnexpectedStatus"), "{:?}", r.issues);
+    assert_eq!((r.accepted, r.imported), (1, 1));
+    assert!(world.store.shop_order(fulfilled).is_some());
+}
+
 /// Normal order + six that are skipped by default + two already shipped ones.
 fn skip_world() -> (World, Vec<u64>) {
     let world = World::new();

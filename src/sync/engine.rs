@@ -91,6 +91,19 @@ impl fmt::Debug for EngineConfig {
 }
 
 impl EngineConfig {
+    /// The statuses the import list asks for: `waiting_shipment`, plus `waiting_store_acceptance` with
+    /// `auto_accept` and `shipped` with `import_fulfilled`. An order listed in another is not imported.
+    pub fn import_statuses(&self) -> Vec<OrderStatus> {
+        let mut statuses = vec![OrderStatus::WaitingShipment];
+        if self.auto_accept {
+            statuses.push(OrderStatus::WaitingStoreAcceptance);
+        }
+        if self.import_fulfilled {
+            statuses.push(OrderStatus::Shipped);
+        }
+        statuses
+    }
+
     /// Checks the options before any call.
     pub fn validate(&self) -> Result<(), SyncError> {
         let lower = self.api_url.to_ascii_lowercase();
@@ -342,13 +355,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
     async fn cycle(&self, report: &mut CycleReport) -> Result<(), SyncError> {
         let now = self.client.clock().now();
         let since = now - Duration::days(i64::from(self.config.since_days));
-        let mut statuses = vec![OrderStatus::WaitingShipment];
-        if self.config.auto_accept {
-            statuses.push(OrderStatus::WaitingStoreAcceptance);
-        }
-        if self.config.import_fulfilled {
-            statuses.push(OrderStatus::Shipped);
-        }
+        let statuses = self.config.import_statuses();
         // Every page is read before the first acknowledge: acking while paging shrinks the
         // unacknowledged list under the cursor and skips orders. Creating does not touch that list,
         // so each page is created as it arrives and only its (small) acknowledgements are kept:

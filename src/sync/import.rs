@@ -8,6 +8,7 @@ use super::host::{Clock, Http, Store, StoreError};
 use super::journal::{CreateOutcome, ImportRecord, ImportState, MAX_JOURNAL_ID, OperationQuery, OperationState, OrderSnapshot};
 use crate::api::{ApiError, OperationPayload, OrderQuery, PageEntry, parse_order_page, paths};
 use crate::mapping::{ChannelRef, OrderDraft, is_fulfilled_by_channel, to_draft};
+use crate::order::lenient::clip;
 use crate::order::{Operation, Order, OrderError, OrderStatus};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -89,7 +90,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
     fn unfit_entry(&self, entry: &PageEntry, acks: &mut Vec<PendingAck>, report: &mut CycleReport) {
         let (id, reference, message, recorded) = match entry {
             PageEntry::Order(order) => {
-                if order.status == OrderStatus::WaitingStoreAcceptance && !self.config.auto_accept {
+                if self.unexpected_status(order.id, Some(&order.reference), &order.status, report) {
                     return;
                 }
                 if let Some(reason) = self.skip_reason(order) {
@@ -119,6 +120,25 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         if !recorded {
             acks.push(PendingAck { id, outcome: Err(message) });
         }
+    }
+
+    /// An order listed in a status the import did not ask for (an API that let it through, or one its
+    /// status list lacks, like `accepted`): reported, neither created nor acknowledged. True if so.
+    fn unexpected_status(&self, id: u64, reference: Option<&str>, status: &OrderStatus, report: &mut CycleReport) -> bool {
+        let asked = self.config.import_statuses();
+        if asked.contains(status) {
+            return false;
+        }
+        let asked: Vec<&str> = asked.iter().map(OrderStatus::as_str).collect();
+        let message = format!(
+            "order {id} listed as `{}`, not one of the statuses asked for ({}): not imported",
+            clip(status.as_str()),
+            asked.join(", ")
+        );
+        report.skipped += 1;
+        report.issue(Some(id), reference, "UnexpectedStatus", message.clone());
+        self.log("warn", Some(id), message);
+        true
     }
 
     /// Records a failed import; queues an error acknowledge unless this very message was sent already.
@@ -164,6 +184,10 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                         report.issue(None, None, error.code(), format!("unreadable order without an id: {error}"));
                     }
                     PageEntry::Malformed { id: Some(id), reference, channel, status, error, .. } => {
+                        // A status that could be read and was not asked for: not ours to acknowledge either way.
+                        if *status != OrderStatus::Missing && self.unexpected_status(*id, reference.as_deref(), status, report) {
+                            continue;
+                        }
                         let reference = reference.clone().unwrap_or_default();
                         let rec = known.remove(id).unwrap_or_else(|| {
                             let snap = OrderSnapshot { status: status.clone(), lines: vec![], latest_ship_date: None, created_at: None };
@@ -212,6 +236,9 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         acks: &mut Vec<PendingAck>,
         settling: &mut Vec<Settling>,
     ) -> Step {
+        if self.unexpected_status(order.id, Some(&order.reference), &order.status, report) {
+            return Step::Done(None);
+        }
         if order.status == OrderStatus::WaitingStoreAcceptance {
             if self.config.auto_accept {
                 self.auto_accept(order, report).await;

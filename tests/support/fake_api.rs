@@ -92,6 +92,8 @@ struct State {
     run_acks_on_ticket_read: bool,
     /// How far Shoppingfeed's clock is ahead of the shop's (timestamps it writes).
     ahead: chrono::Duration,
+    /// The list lets every status through, whatever `status` asks.
+    ignore_status_filter: bool,
 }
 
 /// A shared handle on the fake API.
@@ -236,6 +238,7 @@ impl FakeShoppingfeed {
             defer_acks: false,
             run_acks_on_ticket_read: false,
             ahead: chrono::Duration::zero(),
+            ignore_status_filter: false,
         })))
     }
 
@@ -355,6 +358,12 @@ impl FakeShoppingfeed {
     /// the order list, before it reads their tickets.
     pub fn run_acks_on_ticket_read(&self) {
         self.0.borrow_mut().run_acks_on_ticket_read = true;
+    }
+
+    /// From now on the order list does not apply its `status` filter (the API's own example shows a
+    /// status, `accepted`, that its filter cannot even name).
+    pub fn ignore_status_filter(&self) {
+        self.0.borrow_mut().ignore_status_filter = true;
     }
 
     /// Shoppingfeed's clock runs `by` ahead of the shop's.
@@ -505,7 +514,8 @@ impl State {
     }
 
     fn list_orders(&self, path: &str, query: &Query) -> HttpResponse {
-        let statuses: Option<Vec<String>> = query.get("status").map(|s| s.split(',').map(|x| x.trim().to_string()).collect());
+        let statuses: Option<Vec<String>> =
+            query.get("status").filter(|_| !self.ignore_status_filter).map(|s| s.split(',').map(|x| x.trim().to_string()).collect());
         let ack = query.get("acknowledgment");
         let since = query.get("since").map(|s| parse_date(&s));
         let until = query.get("until").map(|s| parse_date(&s));
