@@ -167,10 +167,10 @@ pub const CARRIERS: &[Carrier] = &[
 fn words(name: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut word = String::new();
-    for c in name.chars().flat_map(char::to_lowercase) {
+    for c in name.chars() {
         let folded = fold(c);
         if folded.is_ascii_alphanumeric() {
-            word.push(folded);
+            word.push(folded.to_ascii_lowercase());
         } else if !word.is_empty() {
             out.push(std::mem::take(&mut word));
         }
@@ -181,17 +181,18 @@ fn words(name: &str) -> Vec<String> {
     out
 }
 
-/// The base letter of a lowercase Latin letter with a diacritic (the ones carrier names use).
+/// The base letter of a Latin letter with a diacritic (the ones carrier names use). Written out
+/// rather than through Unicode case tables, which would weigh more in the Wasm than this whole file.
 fn fold(c: char) -> char {
     match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
-        'ç' => 'c',
-        'è' | 'é' | 'ê' | 'ë' => 'e',
-        'ì' | 'í' | 'î' | 'ï' => 'i',
-        'ñ' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
-        'ù' | 'ú' | 'û' | 'ü' => 'u',
-        'ý' | 'ÿ' => 'y',
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
+        'ç' | 'Ç' => 'c',
+        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
+        'ñ' | 'Ñ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
+        'ý' | 'ÿ' | 'Ý' => 'y',
         _ => c,
     }
 }
@@ -223,7 +224,7 @@ pub fn recognise(name: &str) -> Option<&'static Carrier> {
 /// Whether `number` (already upper-cased) has one of `carrier`'s shapes. Several numbers joined
 /// with commas or semicolons (one per parcel, as some shop plugins send them) must each fit.
 pub fn fits(carrier: &Carrier, number: &str) -> bool {
-    let upper = number.to_uppercase();
+    let upper = number.to_ascii_uppercase();
     upper.split([',', ';']).all(|part| carrier.shapes.iter().any(|shape| matches_shape(shape, part)))
 }
 
