@@ -95,7 +95,7 @@ fn a_number_that_cannot_be_the_carriers_is_refused_naming_the_shape() {
         ("bpost", "ABCDEFG12", "24 digits"),
         ("Royal Mail", "123456789", "AB123456789GB"),
         ("Correos", "12345678", "PQ4F6P0703673180108010B"),
-        ("Poste Italiane", "12345678", "12 digits"),
+        ("Poste Italiane", "12345678", "12 or 13 letters and digits"),
         ("Hermes", "123456789", "14 digits"),
         ("Evri", "123456789", "16 letters and digits"),
         ("Amazon Logistics", "123456789012", "TBA followed by 12 digits"),
@@ -147,6 +147,9 @@ fn published_shapes_of_every_carrier_are_accepted() {
         ("Correos", "RR123456789ES"),
         ("Poste Italiane", "123456789012"),
         ("Poste Italiane", "RR123456789IT"),
+        ("Poste Italiane", "1UW1B5A96912"),
+        ("UPS", "T1234567890"),
+        ("FedEx", "DT123456789012"),
         ("Hermes", "12345678901234"),
         ("Evri", "T00AA12345678901"),
         ("Amazon Logistics", "TBA123456789012"),
@@ -291,6 +294,7 @@ fn tracking_urls_with_placeholders_invisible_characters_or_credentials_are_refus
         "https://track.example.com/t?n=%s",
         "https://track.example.com/t?n=%1$s&l=fr",
         "https://track.example.com/t/[tracking]",
+        "https://track.example.com/t?code=[number]&lang=fr",
         "https://{carrier}.example.com/t",
     ] {
         assert_eq!(url_error(url), placeholder, "{url}");
@@ -318,6 +322,7 @@ fn real_tracking_urls_pass() {
         "https://www.dhl.com/fr-fr/home/tracking/tracking-parcel.html?submit=1&tracking-id=00340434161234567890",
         "https://www.mondialrelay.fr/suivi-de-colis/?codeMarque=XX&nexp=03384911",
         "https://medium.com/@carrier/track",
+        "https://suivi.example.com/track.php?code[0]=6A12345678901",
         "https://track.example.com/t?n=6A12345678901%20",
         "http://8.8.8.8/t",
         "https://[2606:4700::1111]/t",
@@ -362,7 +367,10 @@ fn markup_like_carrier_names_are_refused() {
         assert_eq!(err.field(), "carrier");
         assert!(err.to_string().contains("not a carrier name"), "{err}");
     }
-    assert!(check(&req("DPD & Co", "01234567890123", None), "").is_ok());
+    // Separators and comparisons are not markup.
+    for name in ["Transports Martin & Fils", "Colissimo > Point relais", "Colissimo < 2 kg"] {
+        assert!(check(&req(name, "6A12345678901", None), "").is_ok(), "{name}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

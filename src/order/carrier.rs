@@ -66,16 +66,16 @@ pub const CARRIERS: &[Carrier] = &[
     Carrier {
         name: "UPS",
         aliases: &["ups", "united parcel service"],
-        // 1Z + 16 (published). T + 10 (waybill) published; 9 digits (Freight PRO) and 22/26 digits
-        // (Mail Innovations): a guess.
-        shapes: &["1Z*{16}", "T#{10}", "#{9}", "#{22}", "#{26}"],
+        // 1Z + 16 (published). T + 10 (waybill) published, other letters + 10 (InfoNotice K…, H…),
+        // 9 digits (Freight PRO) and 22/26 digits (Mail Innovations, SurePost): a guess.
+        shapes: &["1Z*{16}", "@#{10}", "#{9}", "#{22}", "#{26}"],
         expected: "a UPS tracking number is 1Z followed by 16 letters or digits",
     },
     Carrier {
         name: "FedEx",
         aliases: &["fedex", "fed ex", "federal express"],
-        // 12, 15, 20, 22 digits (published); 14 and the 34-digit barcode: a guess.
-        shapes: &["#{12}", "#{14,15}", "#{20}", "#{22}", "#{34}"],
+        // 12, 15, 20, 22 digits (published); 14, the 34-digit barcode and door tags (DT + 12): a guess.
+        shapes: &["#{12}", "#{14,15}", "#{20}", "#{22}", "#{34}", "DT#{12}"],
         expected: "a FedEx tracking number is 12, 15, 20 or 22 digits",
     },
     Carrier {
@@ -112,8 +112,9 @@ pub const CARRIERS: &[Carrier] = &[
     Carrier {
         name: "PostNL",
         aliases: &["postnl", "post nl"],
-        // 3S + customer code + serial, 13 to 15 long (published); S10 for international mail.
-        shapes: &["3S*{9,13}", S10],
+        // 3S + customer code + serial, 13 to 15 long (published; up to 20: a guess); S10 for
+        // international mail.
+        shapes: &["3S*{9,18}", S10],
         expected: "a PostNL tracking number starts with 3S (3SABCD1234567), or is 13 characters like RR123456789NL",
     },
     Carrier {
@@ -143,9 +144,10 @@ pub const CARRIERS: &[Carrier] = &[
     Carrier {
         name: "Poste Italiane",
         aliases: &["poste italiane", "posteitaliane"],
-        // 12 digits (raccomandata) and S10 (published); any 13 letters and digits: a guess.
-        shapes: &["#{12}", S10, "*{13}"],
-        expected: "a Poste Italiane tracking number is 12 digits, or 13 letters and digits like RR123456789IT",
+        // 12 digits (raccomandata) and S10 (published); any 12 or 13 letters and digits (Poste
+        // Delivery Business, SDA): a guess.
+        shapes: &["#{12}", S10, "*{12,13}"],
+        expected: "a Poste Italiane tracking number is 12 or 13 letters and digits (123456789012, RR123456789IT)",
     },
     Carrier {
         name: "Hermes",

@@ -155,8 +155,14 @@ fn clean(value: &str) -> String {
 /// buyer, sometimes as HTML.
 fn looks_like_markup(carrier: &str) -> bool {
     let compact: String = carrier.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
-    carrier.contains(['<', '>'])
-        || compact.contains("&lt;")
+    // A tag opens with `<` then a letter, `/`, `!` or `?`; a lone `>` ("Colissimo > relais") is a
+    // separator some merchants type.
+    let b = carrier.as_bytes();
+    let tag = b
+        .iter()
+        .enumerate()
+        .any(|(i, &c)| c == b'<' && b.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, b'/' | b'!' | b'?')));
+    tag || compact.contains("&lt;")
         || compact.contains("&gt;")
         || compact.contains("&#")
         || compact.contains("{{")
@@ -280,8 +286,16 @@ pub fn check_tracking_url(raw: &str) -> Result<(), ShipmentError> {
 /// A template placeholder left in: `{number}`, `{{tracking}}`, `%s`, `[tracking]` or the `@` of
 /// the PrestaShop carrier URL template (`…?code=@`).
 fn has_placeholder(authority: &str, tail: &str) -> bool {
-    if authority.contains(['{', '}']) || tail.contains(['{', '}', '[', ']']) {
+    if authority.contains(['{', '}']) || tail.contains(['{', '}']) {
         return true;
+    }
+    // `[tracking]`, but not a PHP-style array parameter (`?code[0]=…`), which some sites use.
+    let mut from = 0;
+    while let Some(open) = tail[from..].find('[').map(|i| i + from) {
+        match tail[open..].find(']').map(|i| i + open) {
+            Some(close) if tail[close + 1..].starts_with('=') => from = close + 1,
+            _ => return true,
+        }
     }
     // A `%` not followed by two hex digits is no percent-encoding: `%s`, `%d`, `%1$s`.
     let b = tail.as_bytes();
