@@ -112,6 +112,7 @@ fn published_shapes_of_every_carrier_are_accepted() {
     for (carrier, good) in [
         ("Colissimo", "6A12345678901"),
         ("Colissimo", "8R00000000001"),
+        ("Colissimo", "8D00432154798"),
         ("Colissimo", "CB123456789FR"),
         ("La Poste", "1K12345678901"),
         ("Chronopost", "XY123456789FR"),

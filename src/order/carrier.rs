@@ -32,19 +32,20 @@ pub const CARRIERS: &[Carrier] = &[
     Carrier {
         name: "Colissimo",
         aliases: &["colissimo", "socolissimo", "la poste", "laposte", "coliposte", "lettre suivie"],
-        // 6A12345678901 / 8R… / 1K… (published: a digit or letter pair then 11 digits) and S10 for
-        // international parcels. The 11- and 15-character forms (S10 body without country, 13 +
-        // country) are a guess from numbers seen on labels.
-        shapes: &[S10, "*{2}#{11}", "*{2}#{9}", "*{2}#{11}@@"],
+        // 13 characters, "1 letter and 12 digits (e.g. 8D00432154798)" (published, colissimo.fr
+        // tracking FAQ; 6A…, 8R…, 1K… alike) and S10 for international parcels. The 11-character
+        // form and the 14-15-character partner numbers of parcels from abroad: a guess.
+        shapes: &[S10, "*{2}#{11}", "*{2}#{9}", "*{14,15}"],
         expected: "a Colissimo/La Poste tracking number is 13 characters: 2 letters or digits then 11 digits \
                    (6A12345678901), or 2 letters, 9 digits and 2 letters (CB123456789FR)",
     },
     Carrier {
         name: "Chronopost",
         aliases: &["chronopost", "chrono post", "chrono relais", "chronorelais"],
-        // S10-like XY123456789FR (published). 2 + 11 digits: a guess (La Poste group numbering).
-        shapes: &[S10, "*{2}#{11}"],
-        expected: "a Chronopost tracking number is 13 characters: 2 letters, 9 digits and 2 letters (XY123456789FR)",
+        // S10-like XY123456789FR (published), 13 or 15 characters (French tracking guides). 2 + 11
+        // digits and the layout of the 15-character form: a guess.
+        shapes: &[S10, "*{2}#{11}", "*{15}"],
+        expected: "a Chronopost tracking number is 13 characters: 2 letters, 9 digits and 2 letters (XY123456789FR), or 15",
     },
     Carrier {
         name: "DHL Express",
