@@ -139,8 +139,9 @@ pub fn is_placeholder_tracking(value: &str) -> bool {
 }
 
 /// Characters that show nothing but change what is shown or compared: zero-width spaces and
-/// joiners, the word joiner, the byte-order mark, and the bidirectional marks, embeddings,
-/// overrides and isolates (U+200E/F, U+202A..U+202E, U+2066..U+2069, U+061C).
+/// joiners (U+200B..U+200D), the word joiner and invisible operators (U+2060..U+2064), the
+/// byte-order mark, the soft hyphen, and the bidirectional marks, embeddings, overrides and
+/// isolates (U+200E/F, U+202A..U+202E, U+2066..U+2069, U+061C).
 pub fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{061C}' | '\u{00AD}')
 }
