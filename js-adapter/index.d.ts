@@ -667,8 +667,15 @@ export function validateShipment(
 ): ShipmentInput & { complete: boolean };
 /** Deadline status against a ship-by date. */
 export function deadlineStatus(latestShipDate?: string | null, createdAt?: string | null, now?: number | string): Deadline;
-/** What a channel supports beyond the basic operations. */
-export function channelSupport(channel: string): { refund: boolean; partialRefund: boolean; partialShip: boolean; cancel: boolean; documents: boolean };
+/** What a channel supports beyond the basic operations, and whether it requires a tracking URL with each shipment. */
+export function channelSupport(channel: string): {
+  refund: boolean;
+  partialRefund: boolean;
+  partialShip: boolean;
+  cancel: boolean;
+  documents: boolean;
+  trackingUrl: boolean;
+};
 /** One order as the CLI and the dashboard show it. */
 export function orderView(record: ImportRecord, operations: OperationRecord[], now?: number | string): OrderView;
 /** The stores a token sees. */

@@ -351,7 +351,7 @@ fn shipment() -> ValidShipment {
         return_info: None,
     };
     let ordered = [OrderedLine { id: Some(1), quantity: 1 }];
-    validate(&req, &ordered, &BTreeMap::new(), false).unwrap()
+    validate(&req, &ordered, &BTreeMap::new(), "Amazon").unwrap()
 }
 
 fn body_value(entries: &[(u64, &OperationPayload)]) -> Value {

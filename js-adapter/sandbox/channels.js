@@ -23,6 +23,11 @@
  * @property {boolean} needsAcceptance  orders arrive `waiting_store_acceptance`
  * @property {Capabilities} capabilities
  * @property {{carrier: boolean, trackingNumber: boolean, trackingUrl: boolean}} shipRequires
+ *   what the marketplace refuses a shipment without. `trackingUrl` is a guess (no channel list is
+ *   published; Shoppingfeed's help center names the missing tracking URL among the first causes of
+ *   "Update Status Shipping error"): CDiscount, ManoMano and Leroy Merlin. The engine's channel table
+ *   (ChannelSupport.tracking_url in src/order/lifecycle.rs) holds the same three, so that a shipment
+ *   it lets through is one this emulator accepts.
  * @property {number|null} shipByHours   deadline after creation; null = the channel sends no latestShipDate
  * @property {'iso'|'spaced'} latestShipDateFormat
  * @property {number} fulfilledShare  share of orders fulfilled by the marketplace (FBA-like)

@@ -56,6 +56,12 @@ pub enum ShipmentError {
         /// The value given.
         value: String,
     },
+    /// Markup or a script where a carrier name belongs (`<b>UPS</b>`, `javascript:`…).
+    #[error("carrier `{value}` looks like markup or a script, not a carrier name")]
+    CarrierMarkup {
+        /// The value given.
+        value: String,
+    },
     /// No tracking number.
     #[error("tracking number is required")]
     TrackingNumberMissing,
@@ -70,6 +76,42 @@ pub enum ShipmentError {
     TrackingNumberInvalid {
         /// The value given.
         value: String,
+    },
+    /// A URL typed where the number belongs.
+    #[error("tracking number `{value}` is a URL: put the carrier's number in trackingNumber and the link in trackingUrl")]
+    TrackingNumberIsUrl {
+        /// The value given (clipped).
+        value: String,
+    },
+    /// Spaces inside the number (`1Z 999 AA1…`): carriers print them for reading, never send them.
+    #[error("tracking number `{value}` contains spaces: type it without spaces, as the carrier's tracking page takes it")]
+    TrackingNumberSpaces {
+        /// The value given.
+        value: String,
+    },
+    /// Shorter than any carrier issues.
+    #[error("tracking number `{value}` is too short: carriers issue at least {min} characters")]
+    TrackingNumberTooShort {
+        /// The value given.
+        value: String,
+        /// The minimum length.
+        min: usize,
+    },
+    /// A number the named carrier cannot have issued.
+    #[error("tracking number `{value}` does not fit carrier `{carrier}`: {expected}")]
+    TrackingNumberFormat {
+        /// The value given.
+        value: String,
+        /// The carrier as typed.
+        carrier: String,
+        /// The carrier's shape, in words.
+        expected: &'static str,
+    },
+    /// The channel requires a tracking URL and none was given.
+    #[error("{channel} requires a tracking URL with each shipment: give trackingUrl")]
+    TrackingUrlRequired {
+        /// The channel's name.
+        channel: String,
     },
     /// Not an absolute http(s) URL, credentials, too long…
     #[error("tracking URL `{value}` {reason}")]
@@ -102,8 +144,15 @@ pub enum ShipmentError {
         remaining: u32,
     },
     /// The channel ships whole orders only.
-    #[error("this marketplace accepts only whole-order shipments")]
-    PartialShipUnsupported,
+    #[error("{channel} accepts only whole-order shipments")]
+    PartialShipUnsupported {
+        /// The channel's name (or "this marketplace").
+        channel: String,
+    },
+    /// Items asked of an order whose lines have no Shoppingfeed item id (the official modules'
+    /// orders never have one): there is nothing to name them by in the ship request.
+    #[error("this order's lines carry no Shoppingfeed item id: only the whole order can be shipped")]
+    ItemIdsMissing,
     /// Everything is shipped already.
     #[error("the order is already fully shipped")]
     AlreadyShipped,
@@ -115,14 +164,21 @@ impl ShipmentError {
         match self {
             ShipmentError::CarrierMissing => "CarrierMissing",
             ShipmentError::CarrierInvalid { .. } => "CarrierInvalid",
+            ShipmentError::CarrierMarkup { .. } => "CarrierMarkup",
             ShipmentError::TrackingNumberMissing => "TrackingNumberMissing",
             ShipmentError::TrackingNumberPlaceholder { .. } => "TrackingNumberPlaceholder",
             ShipmentError::TrackingNumberInvalid { .. } => "TrackingNumberInvalid",
+            ShipmentError::TrackingNumberIsUrl { .. } => "TrackingNumberIsUrl",
+            ShipmentError::TrackingNumberSpaces { .. } => "TrackingNumberSpaces",
+            ShipmentError::TrackingNumberTooShort { .. } => "TrackingNumberTooShort",
+            ShipmentError::TrackingNumberFormat { .. } => "TrackingNumberFormat",
+            ShipmentError::TrackingUrlRequired { .. } => "TrackingUrlRequired",
             ShipmentError::TrackingUrlInvalid { .. } => "TrackingUrlInvalid",
             ShipmentError::ItemUnknown { .. } => "ItemUnknown",
             ShipmentError::ItemRepeated { .. } => "ItemRepeated",
             ShipmentError::ItemQuantity { .. } => "ItemQuantity",
-            ShipmentError::PartialShipUnsupported => "PartialShipUnsupported",
+            ShipmentError::PartialShipUnsupported { .. } => "PartialShipUnsupported",
+            ShipmentError::ItemIdsMissing => "ItemIdsMissing",
             ShipmentError::AlreadyShipped => "AlreadyShipped",
         }
     }
@@ -130,15 +186,20 @@ impl ShipmentError {
     /// The request field the error is about, for forms.
     pub fn field(&self) -> &'static str {
         match self {
-            ShipmentError::CarrierMissing | ShipmentError::CarrierInvalid { .. } => "carrier",
+            ShipmentError::CarrierMissing | ShipmentError::CarrierInvalid { .. } | ShipmentError::CarrierMarkup { .. } => "carrier",
             ShipmentError::TrackingNumberMissing
             | ShipmentError::TrackingNumberPlaceholder { .. }
-            | ShipmentError::TrackingNumberInvalid { .. } => "trackingNumber",
-            ShipmentError::TrackingUrlInvalid { .. } => "trackingUrl",
+            | ShipmentError::TrackingNumberInvalid { .. }
+            | ShipmentError::TrackingNumberIsUrl { .. }
+            | ShipmentError::TrackingNumberSpaces { .. }
+            | ShipmentError::TrackingNumberTooShort { .. }
+            | ShipmentError::TrackingNumberFormat { .. } => "trackingNumber",
+            ShipmentError::TrackingUrlInvalid { .. } | ShipmentError::TrackingUrlRequired { .. } => "trackingUrl",
             ShipmentError::ItemUnknown { .. }
             | ShipmentError::ItemRepeated { .. }
             | ShipmentError::ItemQuantity { .. }
-            | ShipmentError::PartialShipUnsupported
+            | ShipmentError::PartialShipUnsupported { .. }
+            | ShipmentError::ItemIdsMissing
             | ShipmentError::AlreadyShipped => "items",
         }
     }

@@ -1,5 +1,6 @@
 //! The Shoppingfeed order resource: model, statuses, lifecycle rules, ship validation, deadlines.
 
+pub mod carrier;
 pub mod deadline;
 pub mod error;
 pub mod lenient;

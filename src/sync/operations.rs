@@ -288,8 +288,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             if whole || facts.status == OrderStatus::Shipped {
                 return Err(ShipmentError::AlreadyShipped.into());
             }
-            let support = ChannelSupport::for_channel(&facts.channel.name);
-            let valid = validate(request, &facts.lines, &shipped, support.partial_ship)?;
+            let valid = validate(request, &facts.lines, &shipped, &facts.channel.name)?;
             Ok(OperationPayload::Ship { shipment: valid })
         })
         .await

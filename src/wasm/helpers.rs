@@ -74,8 +74,7 @@ pub fn validate_shipment(shipment: JsValue, context: JsValue) -> Result<JsValue,
     for l in &ctx.shipped {
         *shipped.entry(l.id).or_default() += l.quantity;
     }
-    let support = ChannelSupport::for_channel(&ctx.channel);
-    to_js(&validate(&req, &ctx.lines, &shipped, support.partial_ship).map_err(|e| shipment_error(&e))?)
+    to_js(&validate(&req, &ctx.lines, &shipped, &ctx.channel).map_err(|e| shipment_error(&e))?)
 }
 
 /// Deadline status against the ship-by date: { state: none|on_time|at_risk|overdue, secondsLeft, elapsedShare }.

@@ -390,8 +390,17 @@ describe('dashboard (headless Chromium, sandbox-filled SQLite store)', { timeout
   });
 
   test('a failed operation is retried from the timeline; "Import now" runs a cycle; the sync log shows both', async () => {
-    // ManoMano needs a tracking URL: the marketplace fails this ticket (the engine does not know that rule).
-    await sync.ship(ids.mano, { carrier: 'DPD', trackingNumber: '250012345678' });
+    // The parcel was already marked shipped from Shoppingfeed's back office (the engine cannot know):
+    // the marketplace fails this ticket. (A shipment without the tracking URL ManoMano requires, the
+    // failure this test used before, is now refused by the engine before anything is sent.)
+    const backOffice = await fetch(`${sandbox.url}/v1/store/${sandbox.storeId}/order/ship`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${sandbox.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ order: [{ id: ids.mano, carrier: 'DPD', trackingNumber: '250012345677', trackingLink: 'https://trace.dpd.fr/trace/250012345677', items: [] }] }),
+    });
+    assert.equal(backOffice.status, 202);
+    await new Promise((r) => setTimeout(r, 150));
+    await sync.ship(ids.mano, { carrier: 'DPD', trackingNumber: '250012345678', trackingUrl: 'https://trace.dpd.fr/trace/250012345678' });
     await new Promise((r) => setTimeout(r, 150));
     const page = await newPage();
     await page.goto(dash.url);
@@ -401,7 +410,7 @@ describe('dashboard (headless Chromium, sandbox-filled SQLite store)', { timeout
     assert.match(String(await page.textContent('#notice')), /1 operations failed/);
     await page.goto(`${dash.url}#/orders/${ids.mano}`);
     await page.waitForSelector('.timeline');
-    assert.match(String(await page.textContent('.timeline')), /requires a tracking URL/);
+    assert.match(String(await page.textContent('.timeline')), /already shipped/);
     sandbox.control.clearRequests();
     await page.click('.timeline button');
     await page.waitForFunction(() => /recorded again/.test(document.querySelector('#notice')?.textContent ?? ''));

@@ -52,6 +52,21 @@ test('pkg/nodejs loads with require() and pkg/web with ESM + initSync, same answ
   assert.equal(engine.version(), web.version());
 });
 
+test('the ship guard reaches JS: the channel table and the carrier shapes, as the engine applies them', () => {
+  assert.equal(engine.channelSupport('CDiscount').trackingUrl, true);
+  assert.equal(engine.channelSupport('Amazon').trackingUrl, false);
+  assert.throws(() => engine.validateShipment({ carrier: 'Colissimo', trackingNumber: '6A12345678901' }, { channel: 'CDiscount' }),
+    (/** @type {any} */ x) => x instanceof Error && x.code === 'TrackingUrlRequired' && x.field === 'trackingUrl' && /CDiscount/.test(x.message));
+  assert.throws(() => engine.validateShipment({ carrier: 'UPS Standard', trackingNumber: '123456789012' }),
+    (/** @type {any} */ x) => x.code === 'TrackingNumberFormat' && x.field === 'trackingNumber' && /1Z followed by 16/.test(x.message));
+  assert.throws(() => engine.validateShipment({ carrier: 'DPD', trackingNumber: '01234567890123', trackingUrl: 'http://169.254.169.254/latest' }),
+    (/** @type {any} */ x) => x.code === 'TrackingUrlInvalid' && x.field === 'trackingUrl');
+  assert.throws(() => engine.validateShipment({ carrier: '\u200b', trackingNumber: '01234567890123' }), { code: 'CarrierMissing' });
+  assert.throws(() => engine.validateShipment({ carrier: 'DPD', trackingNumber: '01234567890123', items: [{ id: 1, quantity: 1 }] },
+    { channel: 'Bol', lines: [{ id: null, quantity: 2 }] }), { code: 'ItemIdsMissing' });
+  assert.equal(engine.validateShipment({ carrier: '\ufeffColissimo', trackingNumber: '6A12345678901' }).carrier, 'Colissimo');
+});
+
 test('errors are real Error objects with name and code', () => {
   assert.throws(() => engine.validateShipment({ carrier: 'DPD', trackingNumber: 'N/A' }),
     (/** @type {any} */ e) => e instanceof Error && e.name === 'ShipmentError' && e.code === 'TrackingNumberPlaceholder' && e.field === 'trackingNumber');

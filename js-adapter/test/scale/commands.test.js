@@ -112,7 +112,8 @@ describe('sync, orders and ship on the shared PostgreSQL journal', () => {
     await rig.scale.queue.drain(true);
     rig.sb.control.injectFault({ kind: 'server-error', status: 503, count: 20, method: 'POST', path: '/order/ship' });
     try {
-      const r = await run('ship', [String(order.id), '--carrier', 'DPD', '--tracking-number', '250012345678', '--json',
+      // With its URL: the first order listed may be one whose channel requires it (CDiscount, ManoMano).
+      const r = await run('ship', [String(order.id), '--carrier', 'DPD', '--tracking-number', '250012345678', '--tracking-url', 'https://trace.dpd.fr/trace/250012345678', '--json',
         '--postgres', rig.services.postgresUrl, '--redis', rig.services.redisUrl, '--store-id', String(storeA)]);
       assert.equal(r.code, 0, r.stderr);
       assert.notEqual(JSON.parse(r.stdout).state, 'sent');

@@ -12,7 +12,7 @@ export async function example(): Promise<OrderView[]> {
   try {
     const report = await sync.runOnce();
     const op = await sync.ship(1, { carrier: 'DPD', trackingNumber: '09876543210', trackingUrl: 'https://trace.dpd.fr/fr/trace/09876543210' });
-    if (op.state === 'sent' && report.sent >= 0) validateShipment({ carrier: 'DPD', trackingNumber: '1' });
+    if (op.state === 'sent' && report.sent >= 0) validateShipment({ carrier: 'DPD', trackingNumber: '01234567890123' });
   } catch (e) {
     if (isShoppingfeedError(e) && e.code === 'AlreadyShipped') return [];
     throw e;
