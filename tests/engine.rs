@@ -11,7 +11,7 @@ use shoppingfeed_orders::order::{OrderStatus, ShipLine, ShipRequest};
 use shoppingfeed_orders::sync::{CycleFailure, CycleReport, ImportState, LogRecord, OperationState, Store};
 use std::cell::RefCell;
 use std::rc::Rc;
-use support::{FIRST_ID, Fault, JS_MAX_ID, Outcome, TOKEN, TestEngine, World, item_ids, set_channel};
+use support::{FIRST_ID, Fault, JS_MAX_ID, Outcome, TOKEN, TestEngine, World, item_ids, order_json, set_channel};
 
 fn run(engine: &TestEngine) -> CycleReport {
     block_on(engine.run_cycle()).unwrap_or_else(|f| panic!("cycle failed: {} / {:?}", f.error, f.report))
@@ -518,6 +518,37 @@ fn after_a_crash_500_acknowledgements_whose_answers_were_lost_are_confirmed_in_o
     let r = run(&engine);
     assert_eq!((r.acknowledged, r.reacknowledged), (0, 0));
     assert_eq!(world.api.count("GET", READ_BACK), 3);
+}
+
+#[test]
+fn lost_acknowledgements_of_orders_created_days_apart_are_read_back_one_window_each() {
+    let world = World::new();
+    let now = shoppingfeed_orders::sync::Clock::now(&world.clock);
+    let recent = [FIRST_ID, FIRST_ID + 1];
+    let older = [FIRST_ID + 2, FIRST_ID + 3];
+    for id in recent {
+        world.api.add_order(order_json(id, now - chrono::Duration::hours(20)));
+    }
+    for id in older {
+        world.api.add_order(order_json(id, now - chrono::Duration::days(5)));
+    }
+    // Many acknowledged orders created in between, which neither window needs to page through.
+    for id in FIRST_ID + 100..FIRST_ID + 500 {
+        let mut o = order_json(id, now - chrono::Duration::days(3));
+        o["acknowledgedAt"] = o["createdAt"].clone();
+        o["storeReference"] = json!("OTHER-SYSTEM");
+        world.api.add_order(o);
+    }
+    let engine = world.engine();
+    world.api.inject("POST", ACK, Fault::ProcessThenDrop, 5);
+    run_err(&engine);
+    assert_eq!(world.api.unacknowledged(), 0);
+
+    let r = run(&engine);
+    assert_eq!((r.acknowledged, r.reacknowledged), (0, 0));
+    assert!(recent.iter().chain(&older).all(|id| world.store.import(*id).unwrap().state == ImportState::Acknowledged));
+    assert_eq!(world.api.count("GET", READ_BACK), 2, "one page per window, the 400 orders between left out");
+    assert_eq!(single_order_gets(&world), 0);
 }
 
 #[test]

@@ -146,6 +146,9 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             while let Some(href) = next.take() {
                 let page = self.client.get(&href, "order list", parse_order_page).await?;
                 pages += 1;
+                if pages % 20 == 0 {
+                    self.renew_lock().await?;
+                }
                 for entry in page.items {
                     if let PageEntry::Order(o) = entry {
                         if let Some(rec) = pending.remove(&o.id) {
