@@ -215,6 +215,8 @@ export interface OrderDraft {
   status: OrderStatus;
   createdAt: string | null;
   latestShipDate: string | null;
+  /** The ship-by date as sent when it could not be read (the deadline is unknown, not absent). */
+  latestShipDateUnreadable?: string;
   currency: string;
   lines: {
     itemId: number | null;
