@@ -9,7 +9,7 @@ mod common;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::{assert_ts, fixture, woo_fixture};
 use serde_json::{Value, json};
-use shoppingfeed_orders::mapping::{MappingError, MappingOptions, order_deadline, to_draft};
+use shoppingfeed_orders::mapping::{MappingError, MappingOptions, order_deadline, relay_point, to_draft};
 use shoppingfeed_orders::order::deadline::{AT_RISK_SHARE, DeadlineState, deadline};
 use shoppingfeed_orders::order::lenient::{Timestamp, format_timestamp, format_utc, parse_timestamp};
 use shoppingfeed_orders::order::lifecycle::check;
@@ -1618,4 +1618,73 @@ fn no_shipping_address_no_order() {
     let draft = to_draft(&parse_order(&base.to_string()).unwrap(), &MappingOptions::default()).unwrap();
     assert_eq!(draft.shipping_address.city, "Hong Kong");
     to_draft(&amazon(), &MappingOptions::default()).unwrap();
+}
+
+/// An external fixture (`../shared/fixtures/external/`, the PrestaShop module's dataset).
+fn external(name: &str) -> Order {
+    parse_order(&fixture(&format!("external/prestashop_{name}.json"))).unwrap()
+}
+
+fn relay(order: &Order) -> Option<(String, String, Option<String>)> {
+    relay_point(order).map(|p| (p.id, p.source, p.product_code))
+}
+
+fn some_relay(id: &str, source: &str, code: Option<&str>) -> Option<(String, String, Option<String>)> {
+    Some((id.to_string(), source.to_string(), code.map(str::to_string)))
+}
+
+/// BUG (issue 11): Zalando's `additionalFields.service_point_id` `BPR:100562` gave relay id `BPR`; the
+/// PrestaShop module (`ColissimoRule::formatPointId`, `getProductCode`; its test
+/// `OrderImportSimpleTest::testImportZalando` expects colissimo_id `100562`, product_code `BPR`) reads the
+/// part after the colon as the id and the part before as the product code, for every source.
+/// `shippingAddress.relayID` (capital D) and `additionalFields.pickup_point_id` were not read at all.
+#[test]
+fn relay_points_as_the_module_reads_them() {
+    assert_eq!(relay(&external("order-zalando")), some_relay("100562", "additionalFields.service_point_id", Some("BPR")));
+    let v: Value = serde_json::from_str(&fixture("external/prestashop_order-zalando.json")).unwrap();
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut o = v.clone();
+        o["additionalFields"].as_object_mut().unwrap().remove("service_point_id");
+        f(&mut o);
+        parse_order(&o.to_string()).unwrap()
+    };
+    let upper = with(&|o| o["shippingAddress"]["relayID"] = json!("100563"));
+    assert_eq!(upper.shipping_address.relay_id, None, "relayId and relayID are two keys");
+    assert_eq!(relay(&upper), some_relay("100563", "shippingAddress.relayID", None));
+    let pickup = with(&|o| o["additionalFields"]["pickup_point_id"] = json!(" A2P : 100564 "));
+    assert_eq!(relay(&pickup), some_relay("100564", "additionalFields.pickup_point_id", Some("A2P")));
+    let camel = with(&|o| {
+        o["shippingAddress"]["relayId"] = json!("CMT:100565");
+        o["shippingAddress"]["relayID"] = json!("100566");
+    });
+    assert_eq!(relay(&camel), some_relay("100565", "shippingAddress.relayId", Some("CMT")), "relayId comes first");
+    let numeric = with(&|o| o["additionalFields"]["shippingRelayId"] = json!(60559));
+    assert_eq!(relay(&numeric), some_relay("60559", "additionalFields.shippingRelayId", None));
+    // Mirakl's `type-de-point` is the product code when the id carries none (GaleriesLafayette).
+    assert_eq!(relay(&external("order-galerieslafayette-colissimo")), some_relay("908557", "additionalFields.relais-id", Some("A2P")));
+    // Nothing where a point id would go: no relay point, whatever the prefix.
+    for empty in [":", "BPR:", "  "] {
+        assert_eq!(relay(&with(&|o| o["additionalFields"]["service_point_id"] = json!(empty))), None, "{empty:?}");
+    }
+    // The serialized names stay; the code is added.
+    let p = relay_point(&external("order-zalando")).unwrap();
+    assert_eq!(
+        serde_json::to_value(p).unwrap(),
+        json!({"id": "100562", "source": "additionalFields.service_point_id", "productCode": "BPR"})
+    );
+}
+
+/// `shippingAddress.other` also holds door codes: it is read as a point id only on Cdiscount's relay
+/// delivery modes (`SO1`, `REL`, `RCO`, as `ColissimoRule::isCdiscount`) or a carrier named as a relay
+/// service; never on eBay (the module stopped looking there, "Do not look for a point id if an order comes
+/// from eBay").
+#[test]
+fn shipping_address_other_is_a_point_id_only_on_relay_deliveries() {
+    assert_eq!(relay(&external("order-cdiscount-colissimorelais")), some_relay("096772", "shippingAddress.other", None));
+    assert_eq!(relay(&external("order-manomano")), some_relay("p31175", "shippingAddress.other", None));
+    assert_eq!(relay(&external("order-ebay")), None, "eBay's other is `leg1520`, not a point");
+    let mut v: Value = serde_json::from_str(&fixture("external/prestashop_order-cdiscount-colissimorelais.json")).unwrap();
+    v["shipment"]["carrier"] = json!("Standard");
+    v["shippingAddress"]["other"] = json!("Digicode 4512");
+    assert_eq!(relay(&parse_order(&v.to_string()).unwrap()), None, "a Cdiscount home delivery's door code");
 }
