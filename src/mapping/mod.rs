@@ -211,21 +211,20 @@ pub struct OrderDraft {
     pub anonymized: bool,
 }
 
-/// Whether the marketplace fulfils the order itself (API reference §6.6): `fulfilledBy: channel`,
-/// Amazon `AFN`, Cdiscount `clogistique`, ManoMano `env=epmm`.
+/// Whether the marketplace fulfils the order itself (API reference §6.6): `fulfilledBy: channel`, a
+/// payment method of `AFN` (Amazon) or `clogistique` (Cdiscount), or ManoMano's `env=epmm`. Like the
+/// PrestaShop module (`ShippedByMarketplace::isShippedByMarketplace`, whose tests expect its Amazon files
+/// paid `clogistique` or flagged `epmm` to be marketplace-fulfilled), the markers count whatever the
+/// channel: they are never sent by a seller-fulfilled order, and channel names change (`Monechelle`,
+/// `manomanopro`, white-label Mirakl shops).
 pub fn is_fulfilled_by_channel(order: &Order) -> bool {
-    if order.fulfilled_by.as_deref().is_some_and(|f| f.eq_ignore_ascii_case("channel")) {
+    if order.fulfilled_by.as_deref().is_some_and(|f| f.trim().eq_ignore_ascii_case("channel")) {
         return true;
     }
-    let name = order.channel_name().to_ascii_lowercase();
-    let id = order.channel_id();
     let method = order.payment.method.trim();
-    let amazon = id == Some(66) || name.starts_with("amazon");
-    let cdiscount = id == Some(111) || name.starts_with("cdiscount");
-    let manomano = id == Some(259) || name.starts_with("manomano") || name.starts_with("monechelle");
-    (amazon && method.eq_ignore_ascii_case("AFN"))
-        || (cdiscount && method.eq_ignore_ascii_case("clogistique"))
-        || (manomano && order.additional_text("env").is_some_and(|e| e.eq_ignore_ascii_case("epmm")))
+    method.eq_ignore_ascii_case("AFN")
+        || method.eq_ignore_ascii_case("clogistique")
+        || order.additional_text("env").is_some_and(|e| e.eq_ignore_ascii_case("epmm"))
 }
 
 /// The buyer's VAT id, from the fields marketplaces use for it.
