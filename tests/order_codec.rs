@@ -1688,3 +1688,31 @@ fn shipping_address_other_is_a_point_id_only_on_relay_deliveries() {
     v["shippingAddress"]["other"] = json!("Digicode 4512");
     assert_eq!(relay(&parse_order(&v.to_string()).unwrap()), None, "a Cdiscount home delivery's door code");
 }
+
+/// One reading of ship-by dates: a `latestShipDate` without a zone is UTC.
+///
+/// Evidence, from the fixtures and the modules:
+/// - `prestashop_order-amazon-business.json` was created `2024-08-26T14:19:19+02:00` (Paris, summer time)
+///   and must ship by `2024-08-29 21:59:59`. Read as UTC that is 23:59:59 in Paris: the end of the
+///   marketplace's day, which is how Amazon sets ship-by dates (Amazon's order API gives them in UTC,
+///   `2024-08-29T21:59:59Z`; Shoppingfeed dropped the `Z`, not the zone). Read as Paris time it would be a
+///   21:59:59 cut-off that no Amazon deadline has, two hours earlier.
+/// - The Magento 2 module reads `latestShipDate` in UTC (`Model/Marketplace/Order/Importer.php`:
+///   `new \DateTimeImmutable($matches[0], new \DateTimeZone('UTC'))`) and shows it in UTC (admin
+///   `sales/order/view/marketplace.phtml`); the PrestaShop module never reads it.
+/// - Every other date of the same files carries an offset, so nothing else needs a zone guess.
+#[test]
+fn zone_less_ship_by_dates_are_utc() {
+    let o = amazon();
+    let due = o.latest_ship_date.unwrap();
+    assert_ts(Some(&due), "2024-08-29T21:59:59+00:00");
+    let paris = chrono::FixedOffset::east_opt(2 * 3600).unwrap();
+    assert_eq!(due.with_timezone(&paris).to_rfc3339(), "2024-08-29T23:59:59+02:00", "end of the day in Paris");
+    assert_ts(o.created_at.as_ref(), "2024-08-26T14:19:19+02:00");
+    // The engine hands it on with its offset, so no later reader (store, dashboard) guesses again.
+    let draft = to_draft(&o, &MappingOptions::default()).unwrap();
+    assert_eq!(draft.latest_ship_date.as_deref(), Some("2024-08-29T21:59:59+00:00"));
+    // Winter: the same end of day is 22:59:59 UTC, read as such.
+    assert_ts(parse_timestamp("2024-12-20 22:59:59").as_ref(), "2024-12-20T22:59:59+00:00");
+    assert_eq!(parse_timestamp("2024-12-20 22:59:59"), parse_timestamp("2024-12-20T23:59:59+01:00"));
+}
