@@ -411,9 +411,12 @@ pub mod list {
         use super::*;
         /// Deserializes a loose list.
         pub fn deserialize<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
-            Ok(match serde_json::Value::deserialize(d)? {
-                serde_json::Value::Array(a) => a.into_iter().filter_map(|x| T::deserialize(x).ok()).collect(),
-                _ => Vec::new(),
+            // Entries are read again from their text: the same parser as the order itself, so the Wasm
+            // carries no second copy of each entry type's deserializer.
+            let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+            Ok(match serde_json::from_str::<Vec<Box<serde_json::value::RawValue>>>(raw.get()) {
+                Ok(entries) => entries.iter().filter_map(|x| serde_json::from_str(x.get()).ok()).collect(),
+                Err(_) => Vec::new(),
             })
         }
     }
@@ -442,7 +445,9 @@ pub mod loose_object {
     use super::*;
     /// Deserializes a loose nested object.
     pub fn deserialize<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned + Default>(d: D) -> Result<T, D::Error> {
-        Ok(Option::<T>::deserialize(serde_json::Value::deserialize(d)?).ok().flatten().unwrap_or_default())
+        // Read again from its text, as `list::loose` does.
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        Ok(serde_json::from_str::<Option<T>>(raw.get()).ok().flatten().unwrap_or_default())
     }
 }
 
