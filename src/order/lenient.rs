@@ -10,8 +10,11 @@ use std::fmt;
 /// A point in time as Shoppingfeed sends it (offset kept).
 pub type Timestamp = DateTime<FixedOffset>;
 
-/// Parses every date form seen in real payloads. A naive value (no offset) is taken as UTC: the
-/// PrestaShop fixture's `"2024-08-29 21:59:59"` ship-by date is end-of-day Paris time in UTC.
+/// Parses every date form seen in real payloads; `None` for anything else (MySQL's zero date included).
+/// A naive value (no offset) is UTC: Amazon's zone-less ship-by date `"2024-08-29 21:59:59"` (PrestaShop
+/// fixture, order created `2024-08-26T14:19:19+02:00`) is 23:59:59 in Paris, the end of the marketplace
+/// day, and the Magento 2 module reads `latestShipDate` in UTC too (`Order/Importer.php`). The evidence
+/// is in the test `zone_less_ship_by_dates_are_utc`.
 pub fn parse_timestamp(raw: &str) -> Option<Timestamp> {
     let s = raw.trim();
     if s.is_empty() {
