@@ -215,6 +215,8 @@ export interface OrderDraft {
   status: OrderStatus;
   createdAt: string | null;
   latestShipDate: string | null;
+  /** The ship-by date as sent when it could not be read (the deadline is unknown, not absent). */
+  latestShipDateUnreadable?: string;
   currency: string;
   lines: {
     itemId: number | null;
@@ -238,7 +240,8 @@ export interface OrderDraft {
   shippingAddress: DraftAddress;
   billingAddress: DraftAddress;
   buyerEmail: string;
-  relayPoint: { id: string; source: string } | null;
+  /** `productCode`: the carrier product the marketplace named (`BPR` of Zalando's `BPR:100562`), or null. */
+  relayPoint: { id: string; source: string; productCode: string | null } | null;
   /** Shipped by the marketplace's logistics: create without stock effect. */
   fulfilledByChannel: boolean;
   business: boolean;

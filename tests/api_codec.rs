@@ -214,7 +214,7 @@ fn malformed_order_beside_good_ones() {
     let bad_qty = json!({"id": "19777592555", "reference": "408-BAD", "status": "waiting_shipment", "channelId": 66,
         "_embedded": {"channel": {"id": 66, "name": "Amazon"}}, "items": [{"quantity": "two"}],
         "errors": [{"type": "ship", "message": "not this one"}, {"type": "acknowledge", "message": "sent before", "occurredAt": "2024-08-26T14:55:09+02:00"}]});
-    let bad_no_ref = json!({"id": 19_777_592_556_u64, "reference": 12, "createdAt": "soon"});
+    let bad_no_ref = json!({"id": 19_777_592_556_u64, "reference": 12, "payment": {"totalAmount": "soon"}});
     let bad_no_id = json!({"reference": "408-NOID"});
     let body = json!({
         "total": 4, "limit": 200, "pages": 1, "page": 1, "count": 4,
@@ -241,7 +241,10 @@ fn malformed_order_beside_good_ones() {
             assert_eq!(*channel, (None, String::new()));
             assert_eq!(*id, Some(19_777_592_556));
             assert_eq!(*reference, None, "a numeric reference is not kept as the reference");
-            assert_eq!(*error, OrderError::Malformed { field: "createdAt".into(), message: "unrecognised date `soon`".into() });
+            assert_eq!(
+                *error,
+                OrderError::Malformed { field: "payment.totalAmount".into(), message: "expected a number, found `soon`".into() }
+            );
         }
         other => panic!("{other:?}"),
     }

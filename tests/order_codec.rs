@@ -9,6 +9,7 @@ mod common;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::{assert_ts, fixture, woo_fixture};
 use serde_json::{Value, json};
+use shoppingfeed_orders::mapping::{MappingError, MappingOptions, order_deadline, relay_point, to_draft};
 use shoppingfeed_orders::order::deadline::{AT_RISK_SHARE, DeadlineState, deadline};
 use shoppingfeed_orders::order::lenient::{Timestamp, format_timestamp, format_utc, parse_timestamp};
 use shoppingfeed_orders::order::lifecycle::check;
@@ -483,16 +484,157 @@ fn format_timestamp_is_php_c() {
     assert_eq!(format_utc(&Utc.with_ymd_and_hms(2024, 5, 1, 10, 0, 0).unwrap()), "2024-05-01T10:00:00+00:00");
 }
 
+/// The amazon-business fixture with `extra` merged in at top level (a real order, one odd value).
+fn amazon_with(extra: Value) -> Result<Order, OrderError> {
+    let mut v: Value = serde_json::from_str(&fixture(AMAZON)).unwrap();
+    for (k, x) in extra.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    parse_order(&v.to_string())
+}
+
+/// BUG (issue 11): an `errors[0].occurredAt` of `"string"` (the API reference's own example) or an
+/// `updatedAt` of `0000-00-00 00:00:00` (MySQL's zero date) made the whole paid order Malformed, so it was
+/// error-acknowledged and never imported. Dates nothing depends on are dropped when unreadable.
 #[test]
-fn unreadable_date_is_malformed_quoting_it() {
-    let (field, message) = malformed(order_with(json!({"latestShipDate": "next tuesday"})).unwrap_err());
-    assert_eq!(field, "latestShipDate");
-    assert_eq!(message, "unrecognised date `next tuesday`");
-    let (field, message) = malformed(order_with(json!({"createdAt": 1_724_674_759})).unwrap_err());
-    assert_eq!(field, "createdAt");
-    assert_eq!(message, "expected a date string, found `1724674759`");
-    let (field, _) = malformed(order_with(json!({"errors": [{"type": "ship", "message": "m", "occurredAt": "soon"}]})).unwrap_err());
-    assert_eq!(field, "errors[0].occurredAt");
+fn unreadable_non_essential_dates_are_dropped() {
+    let o = amazon_with(json!({
+        "errors": [{"type": "acknowledge", "message": "Out of stock", "occurredAt": "string"}],
+        "updatedAt": "0000-00-00 00:00:00",
+        "acknowledgedAt": "0000-00-00",
+        "createdAt": 1_724_674_759,
+    }))
+    .unwrap();
+    assert_eq!(o.updated_at, None);
+    assert_eq!(o.acknowledged_at, None);
+    assert_eq!(o.created_at, None, "a number is not a date the API writes: dropped");
+    assert_eq!(o.errors.len(), 1, "the entry is kept, only its date is dropped");
+    assert_eq!(o.errors[0].message, "Out of stock");
+    assert_eq!(o.errors[0].occurred_at, None);
+    // What the shop needs is untouched.
+    assert_eq!((o.id, o.reference.as_str()), (amazon().id, amazon().reference.as_str()));
+    assert_eq!(o.items, amazon().items);
+    assert_eq!(o.payment, amazon().payment);
+    assert_ts(o.latest_ship_date.as_ref(), "2024-08-29T21:59:59+00:00");
+    assert_eq!(o.latest_ship_date_unreadable, None);
+}
+
+/// A ship-by date that cannot be read does not refuse the order, but a deadline must not vanish
+/// silently: the text is kept, the draft carries it and the deadline counts as at risk (not "none",
+/// which would tell the merchant the marketplace set no deadline at all). A MySQL zero date or a blank
+/// means "no date" and stays absent.
+#[test]
+fn unreadable_latest_ship_date_stays_visible() {
+    let o = amazon_with(json!({"latestShipDate": "next tuesday"})).unwrap();
+    assert_eq!(o.latest_ship_date, None);
+    assert_eq!(o.latest_ship_date_unreadable.as_deref(), Some("next tuesday"));
+    let draft = to_draft(&o, &MappingOptions::default()).unwrap();
+    assert_eq!(draft.latest_ship_date, None);
+    assert_eq!(draft.latest_ship_date_unreadable.as_deref(), Some("next tuesday"));
+    assert_eq!(serde_json::to_value(&draft).unwrap()["latestShipDateUnreadable"], "next tuesday");
+    let now = Utc.with_ymd_and_hms(2024, 8, 27, 12, 0, 0).unwrap();
+    assert_eq!(order_deadline(&o, now).state, DeadlineState::AtRisk);
+    // Kept through a serialize/parse round trip (the journal stores the order as JSON).
+    let again = parse_order(&serde_json::to_string(&o).unwrap()).unwrap();
+    assert_eq!(again.latest_ship_date_unreadable.as_deref(), Some("next tuesday"));
+    let number = amazon_with(json!({"latestShipDate": 1_724_968_799})).unwrap();
+    assert_eq!(number.latest_ship_date_unreadable.as_deref(), Some("1724968799"));
+    for none in [json!(null), json!(""), json!("0000-00-00 00:00:00")] {
+        let o = amazon_with(json!({"latestShipDate": none})).unwrap();
+        assert_eq!((o.latest_ship_date, o.latest_ship_date_unreadable.as_deref()), (None, None), "{none}");
+        assert_eq!(order_deadline(&o, now).state, DeadlineState::None, "{none}");
+    }
+    // A readable date is not flagged, and a valid order has no such key once serialized.
+    assert!(serde_json::to_value(amazon()).unwrap().get("latestShipDateUnreadable").is_none());
+}
+
+/// BUG (issue 11): empty strings, placeholders and unknown or mistyped values in fields no shop decision
+/// rests on refused the whole order (an object where a label was expected, a commission of `"n/a"`, a
+/// tag id of `"x"`). Each is now kept as text or dropped, on a real order.
+#[test]
+fn odd_non_essential_fields_do_not_refuse_a_real_order() {
+    let mut v: Value = serde_json::from_str(&fixture(AMAZON)).unwrap();
+    v["storeId"] = json!("n/a");
+    v["storeReference"] = json!({"id": 3});
+    v["fulfilledBy"] = json!({"by": "store"});
+    v["commission"] = json!("n/a");
+    v["payment"]["taxMode"] = json!(["HT"]);
+    v["payment"]["method"] = json!("");
+    v["shipment"]["type"] = json!("express_plus");
+    v["shipment"]["carrier"] = json!(["Std FR Dom_1"]);
+    v["shipment"]["returnInfo"] = json!("none");
+    v["billingAddress"]["city"] = json!({"name": "Paris"});
+    v["additionalFields"] = json!("");
+    v["errors"] = json!([{"type": {"x": 1}, "message": null, "occurredAt": ""}, "oops"]);
+    v["_links"] = json!("/v1/store/1/order/1");
+    v["_embedded"]["tag"] = json!([{"id": "x", "name": 7, "hexColor": null}]);
+    let item = &mut v["items"][0];
+    item["id"] = json!("x1");
+    item["name"] = json!({"fr": "Sac"});
+    item["image"] = json!([]);
+    item["status"] = json!({"code": "WEIRD"});
+    item["commission"] = json!("—");
+    item["taxAmount"] = json!("TBD");
+    item["ecotaxAmount"] = json!("");
+    item["channelReference"] = json!(null);
+    item["additionalFields"] = json!("n/a");
+    let o = parse_order(&v.to_string()).unwrap();
+    assert_eq!(o.store_id, None);
+    assert_eq!(o.store_reference, None);
+    assert_eq!(o.fulfilled_by, None);
+    assert_eq!(o.commission, None);
+    assert_eq!(o.payment.tax_mode, None);
+    assert_eq!(o.payment.method, "");
+    assert_eq!(o.shipment.kind.as_deref(), Some("express_plus"), "an unknown enum value is kept as text");
+    assert_eq!(o.shipment.carrier, "");
+    assert_eq!(o.shipment.return_info, None);
+    assert_eq!(o.billing_address, Default::default(), "an unreadable billing address is dropped");
+    assert!(o.additional_fields.is_empty());
+    assert_eq!(o.errors.len(), 1, "the unreadable entry is dropped, the other kept");
+    assert_eq!((o.errors[0].kind.as_str(), o.errors[0].message.as_str()), ("", ""));
+    assert_eq!(o.links.self_link.href, "");
+    assert_eq!(o.embedded.tag.len(), 1);
+    assert_eq!((o.embedded.tag[0].id, o.embedded.tag[0].name.as_str()), (None, "7"));
+    let i = &o.items[0];
+    assert_eq!(i.id, None, "an unreadable item id is dropped: the line ships in full only");
+    assert_eq!((i.name.as_deref(), i.image.as_deref(), i.status.as_str()), (None, None, ""));
+    assert_eq!((i.commission, i.tax_amount, i.ecotax_amount), (None, 0.0, 0.0));
+    assert_eq!(i.channel_reference, "");
+    assert!(i.additional_fields.is_empty());
+    // What the shop needs is intact, and the order still maps.
+    let want = amazon();
+    assert_eq!((o.id, o.reference.as_str(), o.channel_id()), (want.id, want.reference.as_str(), want.channel_id()));
+    assert_eq!(
+        (i.reference.as_str(), i.quantity, i.price),
+        (want.items[0].reference.as_str(), want.items[0].quantity, want.items[0].price)
+    );
+    assert_eq!(o.payment.total_amount, want.payment.total_amount);
+    assert_eq!(o.shipping_address, want.shipping_address);
+    to_draft(&o, &MappingOptions::default()).unwrap();
+}
+
+/// What it takes to create and ship the order stays strict: id, reference, channel, item references
+/// and quantities, amounts, the shipping address.
+#[test]
+fn essential_fields_stay_strict() {
+    let cases = [
+        (json!({"id": "abc"}), "id"),
+        (json!({"reference": {"r": 1}}), "reference"),
+        (json!({"channelId": "Amazon"}), "channelId"),
+        (json!({"_embedded": {"channel": {"id": "x"}}}), "_embedded.channel.id"),
+        (json!({"items": [{"reference": ["a"]}]}), "items[0].reference"),
+        (json!({"items": [{"quantity": "two"}]}), "items[0].quantity"),
+        (json!({"items": [{"price": "12 EUR"}]}), "items[0].price"),
+        (json!({"payment": {"totalAmount": "n/a"}}), "payment.totalAmount"),
+        (json!({"payment": {"shippingAmount": {}}}), "payment.shippingAmount"),
+        (json!({"payment": {"currency": ["EUR"]}}), "payment.currency"),
+        (json!({"shippingAddress": {"city": {}}}), "shippingAddress.city"),
+        (json!({"shippingAddress": "10 rue Vivienne"}), "shippingAddress"),
+    ];
+    for (extra, want_field) in cases {
+        let (field, _) = malformed(order_with(extra.clone()).unwrap_err());
+        assert_eq!(field, want_field, "{extra}");
+    }
 }
 
 #[test]
@@ -537,7 +679,7 @@ fn bad_numbers_are_malformed() {
         (json!({"items": [{}, {"price": "12 EUR"}]}), "items[1].price", "expected a number, found `12 EUR`"),
         (json!({"payment": {"totalAmount": "NaN"}}), "payment.totalAmount", "expected a number, found `NaN`"),
         (json!({"payment": {"totalAmount": "inf"}}), "payment.totalAmount", "expected a number, found `inf`"),
-        (json!({"commission": "1.234,50"}), "commission", "expected a number, found `1.234,50`"),
+        (json!({"payment": {"shippingAmount": "1.234,50"}}), "payment.shippingAmount", "expected a number, found `1.234,50`"),
     ];
     for (extra, want_field, want_msg) in cases {
         let err = order_with(extra.clone()).unwrap_err();
@@ -602,11 +744,12 @@ fn empty_array_and_null_for_maps() {
         assert!(o.items[0].additional_fields.is_empty(), "{empty}");
         assert!(o.embedded.channel.as_ref().unwrap().links.is_empty(), "{empty}");
     }
-    let (field, _) = malformed(order_with(json!({"additionalFields": [1, 2]})).unwrap_err());
-    assert_eq!(field, "additionalFields");
-    let (field, message) = malformed(order_with(json!({"items": [{"additionalFields": "x"}]})).unwrap_err());
-    assert_eq!(field, "items[0].additionalFields");
-    assert_eq!(message, "expected an object, found `\"x\"`");
+    // Raw marketplace data nothing depends on: not an object → dropped, not a reason to refuse.
+    let o = order_with(json!({"additionalFields": [1, 2], "items": [{"additionalFields": "x"}]})).unwrap();
+    assert!(o.additional_fields.is_empty());
+    assert!(o.items[0].additional_fields.is_empty());
+    let (field, _) = malformed(order_with(json!({"itemsReferencesAliases": [1, 2]})).unwrap_err());
+    assert_eq!(field, "itemsReferencesAliases", "aliases decide which product is created: strict");
 }
 
 #[test]
@@ -749,8 +892,7 @@ fn bad_ids_are_malformed() {
         (json!({"id": -5}), "id", "expected a positive whole id, found `-5`"),
         (json!({"id": 1.5}), "id", "expected a positive whole id, found `1.5`"),
         (json!({"id": null}), "id", "expected an id, found null"),
-        (json!({"storeId": [1]}), "storeId", "expected an id, found `[1]`"),
-        (json!({"items": [{"id": "x1"}]}), "items[0].id", "expected a numeric id, found `x1`"),
+        (json!({"channelId": [1]}), "channelId", "expected an id, found `[1]`"),
     ];
     for (extra, want_field, want_msg) in cases {
         let (field, message) = malformed(order_with(extra.clone()).unwrap_err());
@@ -770,12 +912,12 @@ fn missing_required_fields_are_malformed() {
 fn nested_objects_of_wrong_type_name_their_path() {
     let (field, _) = malformed(order_with(json!({"shippingAddress": "10 rue Vivienne"})).unwrap_err());
     assert_eq!(field, "shippingAddress");
-    let (field, _) = malformed(order_with(json!({"shipment": {"returnInfo": {"carrier": ["x"]}}})).unwrap_err());
-    assert_eq!(field, "shipment.returnInfo.carrier");
+    let (field, _) = malformed(order_with(json!({"payment": {"productAmount": {"v": 1}}})).unwrap_err());
+    assert_eq!(field, "payment.productAmount");
     let (field, _) = malformed(order_with(json!({"items": {"a": 1}})).unwrap_err());
     assert_eq!(field, "items");
-    let (field, _) = malformed(parse_order_value(&json!({"id": 1, "reference": "R", "billingAddress": {"city": {}}})).unwrap_err());
-    assert_eq!(field, "billingAddress.city");
+    let (field, _) = malformed(parse_order_value(&json!({"id": 1, "reference": "R", "shippingAddress": {"city": {}}})).unwrap_err());
+    assert_eq!(field, "shippingAddress.city");
 }
 
 #[test]
@@ -1432,7 +1574,7 @@ fn bad_fields_in_pretty_printed_fixtures_are_named() {
             "payment.totalAmount",
             "invalid type: map, expected a number, a numeric string or null",
         ),
-        (r#""latestShipDate": "2024-08-29 21:59:59","#, r#""latestShipDate": "soon","#, "latestShipDate", "unrecognised date `soon`"),
+        (r#""price": 53.7,"#, r#""price": "soon","#, "items[0].price", "expected a number, found `soon`"),
         (r#""channelId": 66,"#, r#""channelId": [66],"#, "channelId", "expected an id, found `[66]`"),
     ];
     for (from, to, want_field, want_msg) in cases {
@@ -1449,4 +1591,136 @@ fn duplicate_keys_keep_the_last_value() {
     assert_eq!((o.reference.as_str(), o.items[0].quantity), ("B", 3));
     let (field, message) = malformed(parse_order(r#"{"id": 1, "reference": "A", "id": "x"}"#).unwrap_err());
     assert_eq!((field.as_str(), message.as_str()), ("id", "expected a numeric id, found `x`"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mapping: what a shop cannot create
+// ---------------------------------------------------------------------------------------------
+
+/// BUG (issue 11): an order whose shipping address is missing or null was mapped to a draft with an empty
+/// address and created in the shop, which cannot ship it. "Missing" is: no `shippingAddress` key, `null`,
+/// `{}`, or an address with names, phone or e-mail but no street, postal code, city or country; the error
+/// names the field (it becomes the error acknowledgement's message).
+#[test]
+fn no_shipping_address_no_order() {
+    let mut base: Value = serde_json::from_str(&fixture(AMAZON)).unwrap();
+    let names_only = json!({"firstName": "Martin", "lastName": "Bernard", "phone": "0123456789", "email": "a@b.fr", "street": "  "});
+    let mut absent = base.clone();
+    absent.as_object_mut().unwrap().remove("shippingAddress");
+    let mut cases = vec![absent];
+    for value in [json!(null), json!({}), json!([]), names_only] {
+        let mut o = base.clone();
+        o["shippingAddress"] = value;
+        cases.push(o);
+    }
+    for case in cases {
+        let order = parse_order(&case.to_string()).unwrap();
+        let err = to_draft(&order, &MappingOptions::default()).unwrap_err();
+        assert_eq!(err, MappingError::NoShippingAddress, "{}", case["shippingAddress"]);
+        assert_eq!(err.code(), "NoShippingAddress");
+        assert!(err.to_string().contains("shippingAddress"), "{err}");
+    }
+    // One of street, postal code, city or country is a destination the shop can judge (Hong Kong has
+    // no postal codes; relay orders carry the point's address).
+    base["shippingAddress"] = json!({"lastName": "Chan", "street": "1 Queen's Road", "city": "Hong Kong", "country": "HK"});
+    let draft = to_draft(&parse_order(&base.to_string()).unwrap(), &MappingOptions::default()).unwrap();
+    assert_eq!(draft.shipping_address.city, "Hong Kong");
+    to_draft(&amazon(), &MappingOptions::default()).unwrap();
+}
+
+/// An external fixture (`../shared/fixtures/external/`, the PrestaShop module's dataset).
+fn external(name: &str) -> Order {
+    parse_order(&fixture(&format!("external/prestashop_{name}.json"))).unwrap()
+}
+
+fn relay(order: &Order) -> Option<(String, String, Option<String>)> {
+    relay_point(order).map(|p| (p.id, p.source, p.product_code))
+}
+
+fn some_relay(id: &str, source: &str, code: Option<&str>) -> Option<(String, String, Option<String>)> {
+    Some((id.to_string(), source.to_string(), code.map(str::to_string)))
+}
+
+/// BUG (issue 11): Zalando's `additionalFields.service_point_id` `BPR:100562` gave relay id `BPR`; the
+/// PrestaShop module (`ColissimoRule::formatPointId`, `getProductCode`; its test
+/// `OrderImportSimpleTest::testImportZalando` expects colissimo_id `100562`, product_code `BPR`) reads the
+/// part after the colon as the id and the part before as the product code, for every source.
+/// `shippingAddress.relayID` (capital D) and `additionalFields.pickup_point_id` were not read at all.
+#[test]
+fn relay_points_as_the_module_reads_them() {
+    assert_eq!(relay(&external("order-zalando")), some_relay("100562", "additionalFields.service_point_id", Some("BPR")));
+    let v: Value = serde_json::from_str(&fixture("external/prestashop_order-zalando.json")).unwrap();
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut o = v.clone();
+        o["additionalFields"].as_object_mut().unwrap().remove("service_point_id");
+        f(&mut o);
+        parse_order(&o.to_string()).unwrap()
+    };
+    let upper = with(&|o| o["shippingAddress"]["relayID"] = json!("100563"));
+    assert_eq!(upper.shipping_address.relay_id, None, "relayId and relayID are two keys");
+    assert_eq!(relay(&upper), some_relay("100563", "shippingAddress.relayID", None));
+    let pickup = with(&|o| o["additionalFields"]["pickup_point_id"] = json!(" A2P : 100564 "));
+    assert_eq!(relay(&pickup), some_relay("100564", "additionalFields.pickup_point_id", Some("A2P")));
+    let camel = with(&|o| {
+        o["shippingAddress"]["relayId"] = json!("CMT:100565");
+        o["shippingAddress"]["relayID"] = json!("100566");
+    });
+    assert_eq!(relay(&camel), some_relay("100565", "shippingAddress.relayId", Some("CMT")), "relayId comes first");
+    let numeric = with(&|o| o["additionalFields"]["shippingRelayId"] = json!(60559));
+    assert_eq!(relay(&numeric), some_relay("60559", "additionalFields.shippingRelayId", None));
+    // Mirakl's `type-de-point` is the product code when the id carries none (GaleriesLafayette).
+    assert_eq!(relay(&external("order-galerieslafayette-colissimo")), some_relay("908557", "additionalFields.relais-id", Some("A2P")));
+    // Nothing where a point id would go: no relay point, whatever the prefix.
+    for empty in [":", "BPR:", "  "] {
+        assert_eq!(relay(&with(&|o| o["additionalFields"]["service_point_id"] = json!(empty))), None, "{empty:?}");
+    }
+    // The serialized names stay; the code is added.
+    let p = relay_point(&external("order-zalando")).unwrap();
+    assert_eq!(
+        serde_json::to_value(p).unwrap(),
+        json!({"id": "100562", "source": "additionalFields.service_point_id", "productCode": "BPR"})
+    );
+}
+
+/// `shippingAddress.other` also holds door codes: it is read as a point id only on Cdiscount's relay
+/// delivery modes (`SO1`, `REL`, `RCO`, as `ColissimoRule::isCdiscount`) or a carrier named as a relay
+/// service; never on eBay (the module stopped looking there, "Do not look for a point id if an order comes
+/// from eBay").
+#[test]
+fn shipping_address_other_is_a_point_id_only_on_relay_deliveries() {
+    assert_eq!(relay(&external("order-cdiscount-colissimorelais")), some_relay("096772", "shippingAddress.other", None));
+    assert_eq!(relay(&external("order-manomano")), some_relay("p31175", "shippingAddress.other", None));
+    assert_eq!(relay(&external("order-ebay")), None, "eBay's other is `leg1520`, not a point");
+    let mut v: Value = serde_json::from_str(&fixture("external/prestashop_order-cdiscount-colissimorelais.json")).unwrap();
+    v["shipment"]["carrier"] = json!("Standard");
+    v["shippingAddress"]["other"] = json!("Digicode 4512");
+    assert_eq!(relay(&parse_order(&v.to_string()).unwrap()), None, "a Cdiscount home delivery's door code");
+}
+
+/// One reading of ship-by dates: a `latestShipDate` without a zone is UTC.
+///
+/// Evidence, from the fixtures and the modules:
+/// - `prestashop_order-amazon-business.json` was created `2024-08-26T14:19:19+02:00` (Paris, summer time)
+///   and must ship by `2024-08-29 21:59:59`. Read as UTC that is 23:59:59 in Paris: the end of the
+///   marketplace's day, which is how Amazon sets ship-by dates (Amazon's order API gives them in UTC,
+///   `2024-08-29T21:59:59Z`; Shoppingfeed dropped the `Z`, not the zone). Read as Paris time it would be a
+///   21:59:59 cut-off that no Amazon deadline has, two hours earlier.
+/// - The Magento 2 module reads `latestShipDate` in UTC (`Model/Marketplace/Order/Importer.php`:
+///   `new \DateTimeImmutable($matches[0], new \DateTimeZone('UTC'))`) and shows it in UTC (admin
+///   `sales/order/view/marketplace.phtml`); the PrestaShop module never reads it.
+/// - Every other date of the same files carries an offset, so nothing else needs a zone guess.
+#[test]
+fn zone_less_ship_by_dates_are_utc() {
+    let o = amazon();
+    let due = o.latest_ship_date.unwrap();
+    assert_ts(Some(&due), "2024-08-29T21:59:59+00:00");
+    let paris = chrono::FixedOffset::east_opt(2 * 3600).unwrap();
+    assert_eq!(due.with_timezone(&paris).to_rfc3339(), "2024-08-29T23:59:59+02:00", "end of the day in Paris");
+    assert_ts(o.created_at.as_ref(), "2024-08-26T14:19:19+02:00");
+    // The engine hands it on with its offset, so no later reader (store, dashboard) guesses again.
+    let draft = to_draft(&o, &MappingOptions::default()).unwrap();
+    assert_eq!(draft.latest_ship_date.as_deref(), Some("2024-08-29T21:59:59+00:00"));
+    // Winter: the same end of day is 22:59:59 UTC, read as such.
+    assert_ts(parse_timestamp("2024-12-20 22:59:59").as_ref(), "2024-12-20T22:59:59+00:00");
+    assert_eq!(parse_timestamp("2024-12-20 22:59:59"), parse_timestamp("2024-12-20T23:59:59+01:00"));
 }

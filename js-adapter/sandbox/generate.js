@@ -6,7 +6,9 @@
 
 import { Rng, hash32 } from './prng.js';
 import { DAY, HOUR, MINUTE, formatIso, parisWallToUtc, parisOffset } from './time.js';
-import { FLAG_B2B, FLAG_FULFILLED, FLAG_NAME_IN_LASTNAME, FLAG_RELAY, FLAG_SEED_PARTIAL, FLAG_SEED_SHIPPED, OrderRecord } from './model.js';
+import {
+  FLAG_B2B, FLAG_FULFILLED, FLAG_NAME_IN_LASTNAME, FLAG_NO_ADDRESS, FLAG_NO_ITEM_IDS, FLAG_ODD_FIELDS, FLAG_RELAY, FLAG_SEED_PARTIAL, FLAG_SEED_SHIPPED, OrderRecord,
+} from './model.js';
 
 /** @typedef {import('./channels.js').Channel} Channel */
 
@@ -131,7 +133,7 @@ const INCOMING_CARRIERS = {
   cdiscount: { home: ['Colissimo', 'SO1', 'Standard'], relay: ['DPD Pickup - Livraison en point relais', 'Relais Colis'] },
   manomano: { home: ['DPD', 'Colissimo', 'Chronopost'], relay: ['Mondial Relay'] },
   bol: { home: ['PostNL', 'DHL'], relay: [] },
-  zalando: { home: ['DHL', 'Hermes'], relay: [] },
+  zalando: { home: ['DHL', 'Hermes'], relay: ['Colissimo'] },
   leroymerlin: { home: ['Colissimo', 'Geodis', 'DPD'], relay: ['Mondial Relay'] },
 };
 
@@ -199,7 +201,7 @@ export function generateCore(r, channel, base) {
   let flags = 0;
   if (r.chance(channel.b2bShare)) flags |= FLAG_B2B;
   if (r.chance(channel.fulfilledShare)) flags |= FLAG_FULFILLED;
-  else if (r.chance(channel.relayShare) && rec.country === 'FR') flags |= FLAG_RELAY;
+  else if (r.chance(channel.key === 'zalando' ? ZALANDO_RELAY_SHARE : channel.relayShare) && rec.country === 'FR') flags |= FLAG_RELAY;
   if (channel.key === 'amazon' && r.chance(0.7)) flags |= FLAG_NAME_IN_LASTNAME;
   rec.flags = flags;
   rec.fulfilledBy = fulfilledByFor(r, channel, (flags & FLAG_FULFILLED) !== 0);
@@ -211,7 +213,7 @@ export function generateCore(r, channel, base) {
   }
   rec.itemCount = r.weighted([[1, 70], [2, 20], [3, 7], [4, 3]]);
   rec.reference = channelReference(r, channel, base.createdAt);
-  if (channel.shipByHours !== null) rec.latestShipDate = shipBy(base.createdAt, channel.shipByHours);
+  if (channel.shipByHours !== null) rec.latestShipDate = shipBy(base.createdAt, channel.shipByHours, channel.key === 'amazon');
   rec.searchText = `${rec.reference} ${rec.firstName} ${rec.lastName}`.toLowerCase();
   return rec;
 }
@@ -226,12 +228,27 @@ function fulfilledByFor(/** @type {Rng} */ r, /** @type {Channel} */ channel, /*
   return 'channel';
 }
 
-/** Ship-by deadline: that day's 21:59:59 Paris time, as marketplaces cut off in the evening. */
-export function shipBy(/** @type {number} */ createdAt, /** @type {number} */ hours) {
+/**
+ * Zalando France delivers to Colissimo pickup points, the point named in `additionalFields.service_point_id`
+ * as `<product code>:<point id>` (`BPR:100562` in the PrestaShop module's fixture). The channel table has
+ * no relay share for Zalando; this is its share of French orders. The draw is made for every order
+ * whatever the share, so the stream of the other channels is unchanged.
+ */
+const ZALANDO_RELAY_SHARE = 0.2;
+/** Colissimo product codes a Zalando point can carry: post office, pickup shop, locker. */
+const COLISSIMO_PRODUCTS = ['BPR', 'A2P', 'CMT'];
+
+/**
+ * Ship-by deadline on the day `hours` after creation. Amazon's is the end of the marketplace day, 23:59:59
+ * in Paris: that is what the fixture's zone-less `2024-08-29 21:59:59` is once read as UTC (the engine's
+ * reading, and Amazon's, whose order API gives ship-by dates in UTC), written back the same way by
+ * `formatSpaced`. The other channels cut off in the evening, 21:59:59 Paris time.
+ */
+export function shipBy(/** @type {number} */ createdAt, /** @type {number} */ hours, endOfDay = false) {
   const due = createdAt + hours * HOUR;
   const wall = due + parisOffset(due) * MINUTE;
   const day = Math.floor(wall / DAY) * DAY;
-  return parisWallToUtc(day + 21 * HOUR + 59 * MINUTE + 59_000);
+  return parisWallToUtc(day + (endOfDay ? 23 : 21) * HOUR + 59 * MINUTE + 59_000);
 }
 
 /**
@@ -318,7 +335,7 @@ export function generateDetails(rec, channel) {
   else if (r.chance(0.15)) shippingAddress = { ...buyer, street: r.pick(PEOPLE[rec.country].streets), street2: r.pick(['c/o Reception', 'Bureau 4', '']) };
 
   const vatId = b2b ? country.vatId(r) : '';
-  const additionalFields = orderAdditionalFields(r, rec, channel, { b2b, vatId, fulfilled, relay, voucher, shippingAmount, vat: country.vat });
+  const additionalFields = orderAdditionalFields(r, rec, channel, { b2b, vatId, fulfilled, relay, relayName: shippingAddress.company, voucher, shippingAmount, vat: country.vat });
 
   const aliasRoll = r.next();
   /** @type {Record<string, string>|null} */
@@ -434,7 +451,7 @@ function relayAddress(/** @type {Rng} */ r, /** @type {Channel} */ channel, /** 
 }
 
 /** Raw marketplace data; keys differ per channel and may be absent (§3.7). */
-function orderAdditionalFields(/** @type {Rng} */ r, /** @type {OrderRecord} */ rec, /** @type {Channel} */ channel, /** @type {{b2b: boolean, vatId: string, fulfilled: boolean, relay: boolean, voucher: number, shippingAmount: number, vat: number}} */ o) {
+function orderAdditionalFields(/** @type {Rng} */ r, /** @type {OrderRecord} */ rec, /** @type {Channel} */ channel, /** @type {{b2b: boolean, vatId: string, fulfilled: boolean, relay: boolean, relayName: string, voucher: number, shippingAmount: number, vat: number}} */ o) {
   switch (channel.key) {
     case 'amazon': {
       /** @type {Record<string, any>} */
@@ -478,6 +495,7 @@ function orderAdditionalFields(/** @type {Rng} */ r, /** @type {OrderRecord} */ 
         customer_number: `10${r.chars(8)}`,
         return_tracking: `RT${r.chars(12)}`,
         ...(o.fulfilled ? { fulfilled_by: 'ZFS', fulfillment_center_code: 'ERF1' } : {}),
+        ...(o.relay ? { service_point_id: `${r.pick(COLISSIMO_PRODUCTS)}:${r.chars(6)}`, service_point_name: o.relayName } : {}),
       };
     default: {
       /** @type {Record<string, any>} */
@@ -539,6 +557,28 @@ export function seedLifecycle(r, rec, channel, now, store) {
   if (age > 30 * DAY && r.chance(channel.key === 'amazon' ? 0.1 : 0.04)) rec.anonymized = true;
   rec.updatedAt = Math.min(now, rec.createdAt + r.int(1, 72) * HOUR);
   if (rec.acknowledgedAt !== null && rec.updatedAt < rec.acknowledgedAt) rec.updatedAt = rec.acknowledgedAt;
+  realShapes(rec);
+}
+
+/**
+ * Shapes of real data that the happy path never shows, on a share of seeded orders (control-spec and
+ * live orders stay clean, so a test that builds one gets what it asked for). Drawn from a stream of
+ * their own, so adding them changed no other seeded value.
+ * - No `items[].id` (none of the official modules' fixtures has one): such an order ships in full
+ *   only. Not on partially shipped seeds, whose served shipment names the item.
+ * - Odd values in fields nothing depends on (FLAG_ODD_FIELDS).
+ * - `shippingAddress: null` on a few orders waiting for shipment, among good ones.
+ * @param {OrderRecord} rec
+ */
+function realShapes(rec) {
+  const s = new Rng(hash32(rec.genKey, 'real-shapes'));
+  if (s.chance(0.12) && !rec.has(FLAG_SEED_PARTIAL)) rec.flags |= FLAG_NO_ITEM_IDS;
+  if (s.chance(0.05)) {
+    rec.flags |= FLAG_ODD_FIELDS;
+    // Oldest first, as the API lists them: the newest entry (what a failed push left) stays last.
+    rec.errors = [{ type: 'acknowledge', message: 'string', occurredAt: rec.createdAt, example: true }, ...(rec.errors ?? [])];
+  }
+  if (s.chance(0.01) && rec.status === 'waiting_shipment' && rec.acknowledgedAt === null && !rec.has(FLAG_FULFILLED)) rec.flags |= FLAG_NO_ADDRESS;
 }
 
 /** Marks an order as a test order (reference format of §5.10). */

@@ -32,6 +32,17 @@ export const FLAG_NAME_IN_LASTNAME = 8;
 export const FLAG_SEED_SHIPPED = 16;
 /** Seeded as partially shipped: only the first item went out. */
 export const FLAG_SEED_PARTIAL = 32;
+/** Served without `items[].id`, as every order of the official modules' fixtures (it can only ship in full). */
+export const FLAG_NO_ITEM_IDS = 64;
+/**
+ * Served with the odd values real data carries in fields no shop decision rests on: `updatedAt`
+ * `0000-00-00 00:00:00` (MySQL's zero date) and `acknowledgedAt` `""` while unacknowledged, an old
+ * `errors[]` entry with the API reference's example values (`"string"`, its `example` set), empty
+ * strings and an unknown `shipment.type`.
+ */
+export const FLAG_ODD_FIELDS = 128;
+/** Served with `shippingAddress: null`: the shop cannot ship it, the connector must refuse it. */
+export const FLAG_NO_ADDRESS = 256;
 
 /**
  * @typedef {object} Shipment
@@ -91,7 +102,7 @@ export class OrderRecord {
     this.genKey = 0;
     /** bumped on every change; the serialisation cache keys on it */
     this.rev = 0;
-    /** @type {{type: string, message: string, occurredAt: number}[]|null} */
+    /** @type {{type: string, message: string, occurredAt: number, example?: boolean}[]|null} */
     this.errors = null;
     /** @type {Record<string, any>|null} explicit parts from a control spec */
     this.spec = null;

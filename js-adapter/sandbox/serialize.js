@@ -4,7 +4,7 @@
 
 import { channelLink, findChannel } from './channels.js';
 import { detailsOf } from './details.js';
-import { FLAG_SEED_SHIPPED } from './model.js';
+import { FLAG_NO_ADDRESS, FLAG_NO_ITEM_IDS, FLAG_ODD_FIELDS, FLAG_SEED_SHIPPED } from './model.js';
 import { seedShipmentBlock } from './state.js';
 import { formatIso, formatSpaced } from './time.js';
 
@@ -34,6 +34,8 @@ export function orderObject(/** @type {OrderRecord} */ rec) {
     billingAddress = anonymize(billingAddress);
   }
   const aliases = rec.patch && 'itemsReferencesAliases' in rec.patch ? rec.patch.itemsReferencesAliases : d.itemsReferencesAliases;
+  // Odd values in fields nothing depends on, while the order is new (once acknowledged, real dates).
+  const odd = rec.has(FLAG_ODD_FIELDS) && rec.acknowledgedAt === null;
   /** @type {Record<string, any>} */
   const o = {
     id: rec.id,
@@ -42,21 +44,21 @@ export function orderObject(/** @type {OrderRecord} */ rec) {
     reference: rec.reference,
     storeReference: rec.storeReference,
     isTest: rec.isTest,
-    acknowledgedAt: rec.acknowledgedAt === null ? null : formatIso(rec.acknowledgedAt),
+    acknowledgedAt: rec.acknowledgedAt === null ? (odd ? '' : null) : formatIso(rec.acknowledgedAt),
     createdAt: formatIso(rec.createdAt),
-    updatedAt: formatIso(rec.updatedAt),
+    updatedAt: odd ? '0000-00-00 00:00:00' : formatIso(rec.updatedAt),
     status: rec.status,
     anonymized: rec.anonymized,
     payment: d.payment,
-    shipment,
+    shipment: odd && 'type' in shipment ? { ...shipment, type: 'premium_express' } : shipment,
     additionalFields: rec.isTest ? { ...(d.additionalFields ?? {}), isTestOrder: '1' } : d.additionalFields,
     latestShipDate: rec.latestShipDate === null ? null : channel.latestShipDateFormat === 'spaced' ? formatSpaced(rec.latestShipDate) : formatIso(rec.latestShipDate),
-    errors: (rec.errors ?? []).map((e) => ({ type: e.type, message: e.message, occurredAt: formatIso(e.occurredAt) })),
+    errors: (rec.errors ?? []).map((e) => ({ type: e.type, message: e.message, occurredAt: e.example ? 'string' : formatIso(e.occurredAt) })),
     itemsReferencesAliases: aliases,
     fulfilledBy: rec.fulfilledBy,
-    items: d.items,
+    items: rec.has(FLAG_NO_ITEM_IDS) ? d.items.map(({ id, ...line }) => line) : odd ? d.items.map((line) => ({ ...line, image: '', commission: '' })) : d.items,
     commission: d.commission,
-    shippingAddress,
+    shippingAddress: rec.has(FLAG_NO_ADDRESS) ? null : shippingAddress,
     billingAddress,
     _links: {
       self: { href: `/v1/store/${rec.storeId}/order/${rec.id}` },

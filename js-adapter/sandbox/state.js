@@ -12,7 +12,7 @@ import {
   FLAG_B2B, FLAG_FULFILLED, FLAG_RELAY, FLAG_SEED_PARTIAL, FLAG_SEED_SHIPPED, OrderRecord, STATUSES,
 } from './model.js';
 import { Rng, hash32, seedFrom } from './prng.js';
-import { Clock, DAY, MINUTE, formatIso, parseLenientDate } from './time.js';
+import { Clock, DAY, MINUTE, formatIso, parseLenientDate, parseShipByDate } from './time.js';
 
 /** @typedef {import('./channels.js').Channel} Channel */
 /** @typedef {import('./model.js').MarketplaceState} MarketplaceState */
@@ -778,7 +778,7 @@ export function validateSpec(spec, at) {
   }
   if (s.reference !== undefined && (typeof s.reference !== 'string' || s.reference.trim() === '')) throw invalid(`${at}.reference`, 'must be a non-empty string');
   if (s.createdAt !== undefined && (typeof s.createdAt === 'number' ? !Number.isFinite(s.createdAt) : parseLenientDate(String(s.createdAt)) === null)) throw invalid(`${at}.createdAt`, 'must be a date-time');
-  if (s.latestShipDate !== undefined && s.latestShipDate !== null && parseLenientDate(String(s.latestShipDate)) === null) throw invalid(`${at}.latestShipDate`, 'must be a date-time or null');
+  if (s.latestShipDate !== undefined && s.latestShipDate !== null && parseShipByDate(String(s.latestShipDate)) === null) throw invalid(`${at}.latestShipDate`, 'must be a date-time or null');
   for (const k of ['paid', 'acknowledged', 'isTest', 'anonymized', 'b2b', 'relay', 'fulfilled', 'importNow']) {
     if (s[k] !== undefined && typeof s[k] !== 'boolean') throw invalid(`${at}.${k}`, 'must be a boolean');
   }
@@ -828,7 +828,7 @@ function applySpecToCore(rec, spec) {
   if (spec.fulfilledBy !== undefined) rec.fulfilledBy = spec.fulfilledBy;
   if (spec.anonymized) rec.anonymized = true;
   if (spec.storeReference !== undefined) rec.storeReference = spec.storeReference;
-  if (spec.latestShipDate !== undefined) rec.latestShipDate = spec.latestShipDate === null ? null : parseLenientDate(String(spec.latestShipDate));
+  if (spec.latestShipDate !== undefined) rec.latestShipDate = spec.latestShipDate === null ? null : parseShipByDate(String(spec.latestShipDate));
   if (Array.isArray(spec.items)) rec.itemCount = spec.items.length;
   const addr = spec.billingAddress ?? spec.shippingAddress;
   if (addr && typeof addr.firstName === 'string') rec.firstName = addr.firstName;

@@ -120,6 +120,20 @@ export function parseLenientDate(input) {
   return parisWallToUtc(wall);
 }
 
+/**
+ * A `latestShipDate` as a scenario gives it. A zone-less date-time is UTC, as Amazon writes it and the
+ * engine reads it (`2024-08-29 21:59:59` is 23:59:59 in Paris, see `formatSpaced`); any other form is read
+ * by `parseLenientDate`. Without this a scenario's Amazon-style date was read as Paris time, two hours
+ * (one in winter) away from what the engine reads in the order the sandbox then serves.
+ * @param {string} input
+ * @returns {number|null} UTC ms
+ */
+export function parseShipByDate(input) {
+  const s = String(input).trim();
+  if (/^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?$/.test(s)) return parseLenientDate(`${s.replace(' ', 'T')}Z`);
+  return parseLenientDate(s);
+}
+
 /** @returns {number|null} minutes east of UTC */
 function parseZone(/** @type {string} */ zone) {
   const trimmed = zone.trim().toUpperCase();

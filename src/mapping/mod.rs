@@ -51,6 +51,9 @@ pub enum MappingError {
         /// The value sent.
         value: String,
     },
+    /// Nowhere to ship: `shippingAddress` missing, null, or with no street, postal code, city or country.
+    #[error("shippingAddress is missing: no street, postal code, city or country to ship to")]
+    NoShippingAddress,
     /// A negative amount.
     #[error("{field} is negative ({value})")]
     NegativeAmount {
@@ -66,6 +69,7 @@ impl MappingError {
     pub fn code(&self) -> &'static str {
         match self {
             MappingError::NoItems => "NoItems",
+            MappingError::NoShippingAddress => "NoShippingAddress",
             MappingError::ItemWithoutReference { .. } => "ItemWithoutReference",
             MappingError::ItemWithoutQuantity { .. } => "ItemWithoutQuantity",
             MappingError::CurrencyInvalid { .. } => "CurrencyInvalid",
@@ -166,6 +170,9 @@ pub struct OrderDraft {
     pub created_at: Option<String>,
     /// Ship-by deadline.
     pub latest_ship_date: Option<String>,
+    /// The ship-by date as sent when it could not be read: the deadline is unknown, not absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_ship_date_unreadable: Option<String>,
     /// ISO 4217.
     pub currency: String,
     /// Lines.
@@ -204,21 +211,20 @@ pub struct OrderDraft {
     pub anonymized: bool,
 }
 
-/// Whether the marketplace fulfils the order itself (API reference §6.6): `fulfilledBy: channel`,
-/// Amazon `AFN`, Cdiscount `clogistique`, ManoMano `env=epmm`.
+/// Whether the marketplace fulfils the order itself (API reference §6.6): `fulfilledBy: channel`, a
+/// payment method of `AFN` (Amazon) or `clogistique` (Cdiscount), or ManoMano's `env=epmm`. Like the
+/// PrestaShop module (`ShippedByMarketplace::isShippedByMarketplace`, whose tests expect its Amazon files
+/// paid `clogistique` or flagged `epmm` to be marketplace-fulfilled), the markers count whatever the
+/// channel: they are never sent by a seller-fulfilled order, and channel names change (`Monechelle`,
+/// `manomanopro`, white-label Mirakl shops).
 pub fn is_fulfilled_by_channel(order: &Order) -> bool {
-    if order.fulfilled_by.as_deref().is_some_and(|f| f.eq_ignore_ascii_case("channel")) {
+    if order.fulfilled_by.as_deref().is_some_and(|f| f.trim().eq_ignore_ascii_case("channel")) {
         return true;
     }
-    let name = order.channel_name().to_ascii_lowercase();
-    let id = order.channel_id();
     let method = order.payment.method.trim();
-    let amazon = id == Some(66) || name.starts_with("amazon");
-    let cdiscount = id == Some(111) || name.starts_with("cdiscount");
-    let manomano = id == Some(259) || name.starts_with("manomano") || name.starts_with("monechelle");
-    (amazon && method.eq_ignore_ascii_case("AFN"))
-        || (cdiscount && method.eq_ignore_ascii_case("clogistique"))
-        || (manomano && order.additional_text("env").is_some_and(|e| e.eq_ignore_ascii_case("epmm")))
+    method.eq_ignore_ascii_case("AFN")
+        || method.eq_ignore_ascii_case("clogistique")
+        || order.additional_text("env").is_some_and(|e| e.eq_ignore_ascii_case("epmm"))
 }
 
 /// The buyer's VAT id, from the fields marketplaces use for it.
@@ -256,10 +262,21 @@ fn iso(t: &Option<Timestamp>) -> Option<String> {
     t.as_ref().map(crate::order::lenient::format_timestamp)
 }
 
+/// Whether an address gives a carrier somewhere to go. Absent, `null` and `{}` all parse to the empty
+/// address; names, phone or e-mail alone are not a destination. Any one of street, postal code, city or
+/// country is enough to let the shop decide (some countries have no postal codes, relay orders carry
+/// the point's address).
+pub fn has_destination(a: &Address) -> bool {
+    [&a.street, &a.street2, &a.postal_code, &a.city, &a.country].iter().any(|f| !clean(f).is_empty())
+}
+
 /// Maps a Shoppingfeed order to a shop order draft.
 pub fn to_draft(order: &Order, options: &MappingOptions) -> Result<OrderDraft, MappingError> {
     if order.items.is_empty() {
         return Err(MappingError::NoItems);
+    }
+    if !has_destination(&order.shipping_address) {
+        return Err(MappingError::NoShippingAddress);
     }
     let mut lines = Vec::with_capacity(order.items.len());
     for (index, item) in order.items.iter().enumerate() {
@@ -332,6 +349,7 @@ pub fn to_draft(order: &Order, options: &MappingOptions) -> Result<OrderDraft, M
         status: order.status.clone(),
         created_at: iso(&order.created_at),
         latest_ship_date: iso(&order.latest_ship_date),
+        latest_ship_date_unreadable: order.latest_ship_date_unreadable.clone(),
         currency,
         lines,
         shipping_amount: p.shipping_amount,
@@ -353,7 +371,12 @@ pub fn to_draft(order: &Order, options: &MappingOptions) -> Result<OrderDraft, M
     })
 }
 
-/// Deadline status of an order at `now`, for lists and dashboards.
+/// Deadline status of an order at `now`, for lists and dashboards. A ship-by date that was sent but
+/// cannot be read counts as at risk: the marketplace set a deadline nobody can see, which is not the
+/// same as none.
 pub fn order_deadline(order: &Order, now: chrono::DateTime<chrono::Utc>) -> deadline::Deadline {
+    if order.latest_ship_date.is_none() && order.latest_ship_date_unreadable.is_some() {
+        return deadline::Deadline { state: deadline::DeadlineState::AtRisk, seconds_left: None, elapsed_share: None };
+    }
     deadline::deadline(order.latest_ship_date.as_ref(), order.created_at.as_ref(), now)
 }

@@ -10,8 +10,11 @@ use std::fmt;
 /// A point in time as Shoppingfeed sends it (offset kept).
 pub type Timestamp = DateTime<FixedOffset>;
 
-/// Parses every date form seen in real payloads. A naive value (no offset) is taken as UTC: the
-/// PrestaShop fixture's `"2024-08-29 21:59:59"` ship-by date is end-of-day Paris time in UTC.
+/// Parses every date form seen in real payloads; `None` for anything else (MySQL's zero date included).
+/// A naive value (no offset) is UTC: Amazon's zone-less ship-by date `"2024-08-29 21:59:59"` (PrestaShop
+/// fixture, order created `2024-08-26T14:19:19+02:00`) is 23:59:59 in Paris, the end of the marketplace
+/// day, and the Magento 2 module reads `latestShipDate` in UTC too (`Order/Importer.php`). The evidence
+/// is in the test `zone_less_ship_by_dates_are_utc`.
 pub fn parse_timestamp(raw: &str) -> Option<Timestamp> {
     let s = raw.trim();
     if s.is_empty() {
@@ -43,19 +46,17 @@ pub fn format_utc(t: &DateTime<Utc>) -> String {
     format_timestamp(&t.fixed_offset())
 }
 
-/// `Option<Timestamp>` from a string, `""` or `null`; an unparseable non-empty string is an error
-/// naming the value, so a malformed order is reported rather than silently losing its deadline.
+/// `Option<Timestamp>` from a string, `""` or `null`. No shop decision rests on the dates read this way
+/// (`createdAt`, `updatedAt`, `errors[].occurredAt`…): an unreadable value (the API example's `"string"`,
+/// MySQL's `0000-00-00 00:00:00`, a number) is dropped, never a reason to refuse a paid order. The one
+/// date that matters, `latestShipDate`, is read the same way and its unreadable text kept aside by
+/// `parse_order` (see `Order::latest_ship_date_unreadable`).
 pub mod opt_timestamp {
     use super::*;
 
     /// Deserializes a lenient optional timestamp.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
-        super::checked(d, |raw| match raw {
-            serde_json::Value::Null => Ok(None),
-            serde_json::Value::String(s) if s.trim().is_empty() => Ok(None),
-            serde_json::Value::String(s) => parse_timestamp(&s).map(Some).ok_or_else(|| format!("unrecognised date `{}`", super::clip(&s))),
-            other => Err(format!("expected a date string, found `{}`", super::clip(&other.to_string()))),
-        })
+        super::checked(d, |raw| Ok(raw.as_str().and_then(parse_timestamp)))
     }
 
     /// Serializes as an ISO 8601 string with offset, or `null`.
@@ -64,6 +65,19 @@ pub mod opt_timestamp {
             Some(t) => s.serialize_str(&format_timestamp(t)),
             None => s.serialize_none(),
         }
+    }
+}
+
+/// A date value that means "no date" rather than a date that cannot be read: `null`, blanks and the
+/// MySQL zero date (`0000-00-00`, `0000-00-00 00:00:00`) that PHP back ends write for an unset column.
+pub fn is_no_date(raw: &serde_json::Value) -> bool {
+    match raw {
+        serde_json::Value::Null => true,
+        serde_json::Value::String(s) => {
+            let t = s.trim();
+            t.is_empty() || t.starts_with("0000-00-00")
+        }
+        _ => false,
     }
 }
 
@@ -179,6 +193,28 @@ pub mod opt_number {
     }
 }
 
+/// An amount no shop decision rests on (commissions, tax and eco-tax as sent): unreadable → `None`.
+pub mod loose_number {
+    use super::*;
+    /// Deserializes an optional number, `None` for anything that is not one.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        super::checked(d, |v| {
+            Ok(match v {
+                serde_json::Value::Number(n) => n.as_f64(),
+                serde_json::Value::String(s) => s.trim().replace(',', ".").parse::<f64>().ok().filter(|n| n.is_finite()),
+                _ => None,
+            })
+        })
+    }
+    /// The same, absent or unreadable → 0.
+    pub mod or_zero {
+        /// Deserializes a loose number, 0 when unreadable.
+        pub fn deserialize<'de, D: super::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+            Ok(super::deserialize(d)?.unwrap_or(0.0))
+        }
+    }
+}
+
 /// An amount where a missing value means 0.
 pub mod number {
     use super::*;
@@ -244,6 +280,14 @@ pub mod id {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
         super::checked(d, |v| opt::of_value(v)?.ok_or_else(|| "expected an id, found null".to_string()))
     }
+    /// An id nothing depends on (`storeId`, `items[].id`, tag ids): an unreadable one is dropped.
+    pub mod loose {
+        use super::*;
+        /// Deserializes an optional id, `None` for anything that is not one.
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+            super::super::checked(d, |v| Ok(super::opt::of_value(v).ok().flatten()))
+        }
+    }
     /// Optional ids.
     pub mod opt {
         use super::*;
@@ -289,6 +333,34 @@ pub mod flag {
 /// A string that may be `null` or a number (→ its text).
 pub mod text {
     use super::*;
+    /// Text nothing depends on (names, labels, unknown enum values): kept when it is text, a number
+    /// or a boolean, dropped (→ "") when it is an object or a list.
+    pub mod loose {
+        use super::*;
+        /// Deserializes loose text (absent, null or not text → "").
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+            Ok(opt::deserialize(d)?.unwrap_or_default())
+        }
+        /// Optional loose text (null or not text → None).
+        pub mod opt {
+            use super::*;
+            /// Deserializes optional loose text.
+            pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+                super::super::super::checked(d, |v| Ok(super::super::of_value(v).ok().flatten()))
+            }
+        }
+    }
+
+    fn of_value(v: serde_json::Value) -> Result<Option<String>, String> {
+        match v {
+            serde_json::Value::Null => Ok(None),
+            serde_json::Value::String(s) => Ok(Some(s)),
+            serde_json::Value::Number(n) => Ok(Some(n.to_string())),
+            serde_json::Value::Bool(b) => Ok(Some(b.to_string())),
+            other => Err(format!("expected text, found `{}`", clip(&other.to_string()))),
+        }
+    }
+
     /// Deserializes a lenient string (absent/null → "").
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         Ok(opt::deserialize(d)?.unwrap_or_default())
@@ -298,13 +370,7 @@ pub mod text {
         use super::*;
         /// Deserializes an optional lenient string (null → None, numbers → their text).
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-            super::super::checked(d, |v| match v {
-                serde_json::Value::Null => Ok(None),
-                serde_json::Value::String(s) => Ok(Some(s)),
-                serde_json::Value::Number(n) => Ok(Some(n.to_string())),
-                serde_json::Value::Bool(b) => Ok(Some(b.to_string())),
-                other => Err(format!("expected text, found `{}`", clip(&other.to_string()))),
-            })
+            super::super::checked(d, super::of_value)
         }
     }
 }
@@ -342,9 +408,49 @@ pub mod string_map {
 /// A list that may be `null` (→ empty).
 pub mod list {
     use super::*;
+    /// A list nothing depends on (`errors`, tags): not a list → empty, an entry that cannot be read is
+    /// dropped, the others kept.
+    pub mod loose {
+        use super::*;
+        /// Deserializes a loose list.
+        pub fn deserialize<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
+            // Entries are read again from their text: the same parser as the order itself, so the Wasm
+            // carries no second copy of each entry type's deserializer.
+            let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+            Ok(match serde_json::from_str::<Vec<Box<serde_json::value::RawValue>>>(raw.get()) {
+                Ok(entries) => entries.iter().filter_map(|x| serde_json::from_str(x.get()).ok()).collect(),
+                Err(_) => Vec::new(),
+            })
+        }
+    }
     /// Deserializes a lenient list.
     pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
         Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+    }
+}
+
+/// A JSON object that nothing the shop needs depends on (`additionalFields`, links): anything but an
+/// object → empty.
+pub mod loose_map {
+    use super::*;
+    /// Deserializes a loose object map.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<serde_json::Map<String, serde_json::Value>, D::Error> {
+        Ok(match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Object(m) => m,
+            _ => Default::default(),
+        })
+    }
+}
+
+/// An object nothing the shop needs depends on (`billingAddress`, `_links`, `shipment.returnInfo`):
+/// one that cannot be read is its default.
+pub mod loose_object {
+    use super::*;
+    /// Deserializes a loose nested object.
+    pub fn deserialize<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned + Default>(d: D) -> Result<T, D::Error> {
+        // Read again from its text, as `list::loose` does.
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        Ok(serde_json::from_str::<Option<T>>(raw.get()).ok().flatten().unwrap_or_default())
     }
 }
 

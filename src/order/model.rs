@@ -1,5 +1,10 @@
 //! The Shoppingfeed order resource (`GET /v1/store/{storeId}/order/{orderId}`), every field of the API
 //! reference §3, parsed leniently.
+//!
+//! Only what it takes to create and ship the order is strict: its id, reference and channel, the items'
+//! references and quantities, the amounts and the shipping address. A field nothing depends on with an
+//! odd value (a date reading `"string"`, an object where a label was expected, an unknown enum value) is
+//! kept as text or dropped, never a reason to refuse a paid order.
 
 use super::lenient::{self, Timestamp};
 use super::status::OrderStatus;
@@ -17,7 +22,7 @@ pub struct Order {
     #[serde(deserialize_with = "lenient::id::deserialize")]
     pub id: u64,
     /// Shoppingfeed store the order belongs to.
-    #[serde(default, deserialize_with = "lenient::id::opt::deserialize")]
+    #[serde(default, deserialize_with = "lenient::id::loose::deserialize")]
     pub store_id: Option<u64>,
     /// Marketplace id (falls back to `_embedded.channel.id`, see [`Order::channel_id`]).
     #[serde(default, deserialize_with = "lenient::id::opt::deserialize")]
@@ -26,7 +31,7 @@ pub struct Order {
     #[serde(deserialize_with = "lenient::text::deserialize")]
     pub reference: String,
     /// The shop's own order reference, set by a success acknowledge.
-    #[serde(default, deserialize_with = "lenient::text::opt::deserialize")]
+    #[serde(default, deserialize_with = "lenient::text::loose::opt::deserialize")]
     pub store_reference: Option<String>,
     /// Test order.
     #[serde(default, deserialize_with = "lenient::flag::deserialize")]
@@ -49,23 +54,28 @@ pub struct Order {
     /// The marketplace's ship-by deadline.
     #[serde(default, with = "lenient::opt_timestamp")]
     pub latest_ship_date: Option<Timestamp>,
+    /// The `latestShipDate` as sent when it could not be read as a date (clipped). The order is not
+    /// refused for it, but its deadline is unknown rather than absent: the draft carries the text and
+    /// the deadline counts as at risk, so that someone looks at it.
+    #[serde(default, deserialize_with = "lenient::text::loose::opt::deserialize", skip_serializing_if = "Option::is_none")]
+    pub latest_ship_date_unreadable: Option<String>,
     /// `store`, `channel` (marketplace logistics) or `undefined`.
-    #[serde(default, deserialize_with = "lenient::text::opt::deserialize")]
+    #[serde(default, deserialize_with = "lenient::text::loose::opt::deserialize")]
     pub fulfilled_by: Option<String>,
     /// Marketplace commission for the whole order.
-    #[serde(default, deserialize_with = "lenient::opt_number::deserialize")]
+    #[serde(default, deserialize_with = "lenient::loose_number::deserialize")]
     pub commission: Option<f64>,
     /// Amounts and payment method.
     #[serde(default, deserialize_with = "lenient::object::deserialize")]
     pub payment: Payment,
     /// Carrier and tracking.
-    #[serde(default, deserialize_with = "lenient::object::deserialize")]
+    #[serde(default, deserialize_with = "lenient::loose_object::deserialize")]
     pub shipment: Shipment,
     /// Where the parcel goes.
     #[serde(default, deserialize_with = "lenient::object::deserialize")]
     pub shipping_address: Address,
     /// Who pays.
-    #[serde(default, deserialize_with = "lenient::object::deserialize")]
+    #[serde(default, deserialize_with = "lenient::loose_object::deserialize")]
     pub billing_address: Address,
     /// Order lines.
     #[serde(default, deserialize_with = "lenient::list::deserialize")]
@@ -74,13 +84,13 @@ pub struct Order {
     #[serde(default, deserialize_with = "lenient::string_map::deserialize")]
     pub items_references_aliases: BTreeMap<String, String>,
     /// Raw marketplace data.
-    #[serde(default, deserialize_with = "lenient::map::deserialize")]
+    #[serde(default, deserialize_with = "lenient::loose_map::deserialize")]
     pub additional_fields: Fields,
     /// Errors recorded by Shoppingfeed (error acks, failed pushes).
-    #[serde(default, deserialize_with = "lenient::list::deserialize")]
+    #[serde(default, deserialize_with = "lenient::list::loose::deserialize")]
     pub errors: Vec<OrderErrorEntry>,
     /// HAL links.
-    #[serde(default, rename = "_links", deserialize_with = "lenient::object::deserialize")]
+    #[serde(default, rename = "_links", deserialize_with = "lenient::loose_object::deserialize")]
     pub links: OrderLinks,
     /// Embedded channel and tags.
     #[serde(default, rename = "_embedded", deserialize_with = "lenient::object::deserialize")]
@@ -104,10 +114,10 @@ pub struct Payment {
     #[serde(deserialize_with = "lenient::text::deserialize")]
     pub currency: String,
     /// Marketplace's payment label (`AFN` = Amazon fulfilment, `clogistique` = Cdiscount fulfilment).
-    #[serde(deserialize_with = "lenient::text::deserialize")]
+    #[serde(deserialize_with = "lenient::text::loose::deserialize")]
     pub method: String,
     /// Seen only as `"undefined"`.
-    #[serde(deserialize_with = "lenient::text::opt::deserialize", skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::text::loose::opt::deserialize", skip_serializing_if = "Option::is_none")]
     pub tax_mode: Option<String>,
 }
 
@@ -116,18 +126,19 @@ pub struct Payment {
 #[serde(rename_all = "camelCase", default)]
 pub struct Shipment {
     /// `full`, or null.
-    #[serde(rename = "type", deserialize_with = "lenient::text::opt::deserialize")]
+    #[serde(rename = "type", deserialize_with = "lenient::text::loose::opt::deserialize")]
     pub kind: Option<String>,
     /// Carrier or service label.
-    #[serde(deserialize_with = "lenient::text::deserialize")]
+    #[serde(deserialize_with = "lenient::text::loose::deserialize")]
     pub carrier: String,
     /// Tracking number.
-    #[serde(deserialize_with = "lenient::text::deserialize")]
+    #[serde(deserialize_with = "lenient::text::loose::deserialize")]
     pub tracking_number: String,
     /// Tracking URL (missing in older data).
-    #[serde(deserialize_with = "lenient::text::deserialize")]
+    #[serde(deserialize_with = "lenient::text::loose::deserialize")]
     pub tracking_link: String,
     /// Return label data.
+    #[serde(deserialize_with = "lenient::loose_object::deserialize")]
     pub return_info: Option<ReturnInfo>,
 }
 
@@ -136,10 +147,10 @@ pub struct Shipment {
 #[serde(rename_all = "camelCase", default)]
 pub struct ReturnInfo {
     /// Return carrier.
-    #[serde(deserialize_with = "lenient::text::opt::deserialize")]
+    #[serde(deserialize_with = "lenient::text::loose::opt::deserialize")]
     pub carrier: Option<String>,
     /// Return tracking number.
-    #[serde(deserialize_with = "lenient::text::opt::deserialize")]
+    #[serde(deserialize_with = "lenient::text::loose::opt::deserialize")]
     pub tracking_number: Option<String>,
 }
 
@@ -189,29 +200,34 @@ pub struct Address {
     /// Pickup-point id (newer payloads).
     #[serde(deserialize_with = "lenient::text::opt::deserialize", skip_serializing_if = "Option::is_none")]
     pub relay_id: Option<String>,
+    /// The same spelled `relayID`, as some channels send it (a key of its own: the official modules
+    /// read both).
+    #[serde(rename = "relayID", deserialize_with = "lenient::text::opt::deserialize", skip_serializing_if = "Option::is_none")]
+    pub relay_id_upper: Option<String>,
 }
 
 /// One order line.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Item {
-    /// Shoppingfeed order-item id, needed for partial shipments; absent from some payloads.
-    #[serde(deserialize_with = "lenient::id::opt::deserialize")]
+    /// Shoppingfeed order-item id, needed for partial shipments; absent from some payloads (and from
+    /// every official module fixture), dropped when unreadable: such a line can only ship in full.
+    #[serde(deserialize_with = "lenient::id::loose::deserialize")]
     pub id: Option<u64>,
     /// Product reference as in the merchant's feed (before aliases).
     #[serde(deserialize_with = "lenient::text::deserialize")]
     pub reference: String,
     /// The marketplace's own offer id.
-    #[serde(deserialize_with = "lenient::text::deserialize")]
+    #[serde(deserialize_with = "lenient::text::loose::deserialize")]
     pub channel_reference: String,
     /// Product name.
-    #[serde(deserialize_with = "lenient::text::opt::deserialize")]
+    #[serde(deserialize_with = "lenient::text::loose::opt::deserialize")]
     pub name: Option<String>,
     /// Image URL.
-    #[serde(deserialize_with = "lenient::text::opt::deserialize")]
+    #[serde(deserialize_with = "lenient::text::loose::opt::deserialize")]
     pub image: Option<String>,
     /// Raw marketplace line status.
-    #[serde(deserialize_with = "lenient::text::deserialize")]
+    #[serde(deserialize_with = "lenient::text::loose::deserialize")]
     pub status: String,
     /// Ordered quantity.
     #[serde(deserialize_with = "lenient::count::deserialize")]
@@ -220,16 +236,16 @@ pub struct Item {
     #[serde(deserialize_with = "lenient::number::deserialize")]
     pub price: f64,
     /// Marketplace commission on the line.
-    #[serde(deserialize_with = "lenient::opt_number::deserialize")]
+    #[serde(deserialize_with = "lenient::loose_number::deserialize")]
     pub commission: Option<f64>,
-    /// Tax amount as sent (line total in the official modules' reading).
-    #[serde(deserialize_with = "lenient::number::deserialize")]
+    /// Tax amount as sent (line total in the official modules' reading); informative, 0 when unreadable.
+    #[serde(deserialize_with = "lenient::loose_number::or_zero::deserialize")]
     pub tax_amount: f64,
-    /// Eco-tax amount.
-    #[serde(deserialize_with = "lenient::number::deserialize")]
+    /// Eco-tax amount; 0 when unreadable.
+    #[serde(deserialize_with = "lenient::loose_number::or_zero::deserialize")]
     pub ecotax_amount: f64,
     /// Raw marketplace line data (`taxRate`, `article_id`, …).
-    #[serde(deserialize_with = "lenient::map::deserialize")]
+    #[serde(deserialize_with = "lenient::loose_map::deserialize")]
     pub additional_fields: Fields,
 }
 
@@ -238,10 +254,10 @@ pub struct Item {
 #[serde(rename_all = "camelCase", default)]
 pub struct OrderErrorEntry {
     /// `operation`, `ship` or `acknowledge`.
-    #[serde(rename = "type", deserialize_with = "lenient::text::deserialize")]
+    #[serde(rename = "type", deserialize_with = "lenient::text::loose::deserialize")]
     pub kind: String,
     /// Message (an error ack's message lands here).
-    #[serde(deserialize_with = "lenient::text::deserialize")]
+    #[serde(deserialize_with = "lenient::text::loose::deserialize")]
     pub message: String,
     /// When it happened.
     #[serde(with = "lenient::opt_timestamp")]
@@ -253,7 +269,7 @@ pub struct OrderErrorEntry {
 #[serde(default)]
 pub struct Link {
     /// Target (relative in practice).
-    #[serde(deserialize_with = "lenient::text::deserialize")]
+    #[serde(deserialize_with = "lenient::text::loose::deserialize")]
     pub href: String,
 }
 
@@ -262,10 +278,10 @@ pub struct Link {
 #[serde(default)]
 pub struct OrderLinks {
     /// `/v1/store/{storeId}/order/{id}`.
-    #[serde(rename = "self", deserialize_with = "lenient::object::deserialize")]
+    #[serde(rename = "self", deserialize_with = "lenient::loose_object::deserialize")]
     pub self_link: Link,
     /// `/v1/store/{storeId}`.
-    #[serde(deserialize_with = "lenient::object::deserialize")]
+    #[serde(deserialize_with = "lenient::loose_object::deserialize")]
     pub store: Link,
 }
 
@@ -276,7 +292,7 @@ pub struct OrderEmbedded {
     /// The marketplace.
     pub channel: Option<Channel>,
     /// Order tags.
-    #[serde(deserialize_with = "lenient::list::deserialize")]
+    #[serde(deserialize_with = "lenient::list::loose::deserialize")]
     pub tag: Vec<Tag>,
 }
 
@@ -291,7 +307,7 @@ pub struct Channel {
     #[serde(deserialize_with = "lenient::text::deserialize")]
     pub name: String,
     /// `self` and `image` links.
-    #[serde(rename = "_links", deserialize_with = "lenient::map::deserialize")]
+    #[serde(rename = "_links", deserialize_with = "lenient::loose_map::deserialize")]
     pub links: Fields,
 }
 
@@ -300,13 +316,13 @@ pub struct Channel {
 #[serde(rename_all = "camelCase", default)]
 pub struct Tag {
     /// Tag id.
-    #[serde(deserialize_with = "lenient::id::opt::deserialize")]
+    #[serde(deserialize_with = "lenient::id::loose::deserialize")]
     pub id: Option<u64>,
     /// Tag name.
-    #[serde(deserialize_with = "lenient::text::deserialize")]
+    #[serde(deserialize_with = "lenient::text::loose::deserialize")]
     pub name: String,
     /// Colour.
-    #[serde(deserialize_with = "lenient::text::deserialize")]
+    #[serde(deserialize_with = "lenient::text::loose::deserialize")]
     pub hex_color: String,
 }
 

@@ -194,6 +194,25 @@ describe('the marketplace view', () => {
   });
 });
 
+describe('ship-by dates: one reading', () => {
+  test('Amazon writes latestShipDate without a zone, in UTC: the end of the Paris day', async () => {
+    // Generated: created in summer, due three days later at 23:59:59 Paris, written `… 21:59:59` as in
+    // the PrestaShop fixture (`2024-08-29 21:59:59` for an order created 2024-08-26T14:19:19+02:00).
+    const gen = await marketOrder(t, { channel: 'amazon', status: 'waiting_shipment', createdAt: '2025-05-20T10:00:00+02:00' });
+    assert.match(gen.latestShipDate, /^2025-05-2\d 21:59:59$/);
+    const view = (await ctl('GET', `/marketplace?orderId=${gen.id}`)).body;
+    assert.equal(view.latestShipDate, `${gen.latestShipDate.slice(0, 10)}T23:59:59+02:00`);
+    // Given by a spec in Amazon's own form: read as UTC (as the engine reads the served order), so it is
+    // served back unchanged; before, the sandbox read it as Paris time and served `19:59:59`.
+    const given = await marketOrder(t, { channel: 'amazon', status: 'waiting_shipment', latestShipDate: '2025-05-29 21:59:59' });
+    assert.equal(given.latestShipDate, '2025-05-29 21:59:59');
+    assert.equal((await ctl('GET', `/marketplace?orderId=${given.id}`)).body.latestShipDate, '2025-05-29T23:59:59+02:00');
+    // Winter: the same end of day is 22:59:59 UTC; an offset given is an instant, whatever the form.
+    const winter = await marketOrder(t, { channel: 'amazon', status: 'waiting_shipment', latestShipDate: '2025-12-01T23:59:59+01:00' });
+    assert.equal(winter.latestShipDate, '2025-12-01 22:59:59');
+  });
+});
+
 describe('control specs', () => {
   test('channel traits: fulfilled share, relay points, B2B, currencies come with the channel', () => {
     const made = t.s.control.createOrders([{ channel: 'amazon', count: 150 }, { channel: 'cdiscount', count: 100 }, { channel: 'zalando', count: 60 }], { importNow: true });
