@@ -191,6 +191,16 @@ export async function until(cond, ms = 20_000, what = 'condition') {
  * @param {any} o @param {number} now @param {number} [days]
  */
 export function eligible(o, now, days = 7) {
+  return listedToImport(o, now, days) && o.shippingAddress != null;
+}
+
+/** Listed, shop-fulfilled, but with no shipping address: error-acknowledged, never imported. @param {any} o @param {number} now */
+export function addressless(o, now, days = 7) {
+  return listedToImport(o, now, days) && o.shippingAddress == null;
+}
+
+/** @param {any} o @param {number} now @param {number} days */
+function listedToImport(o, now, days) {
   if (o.status !== 'waiting_shipment' || o.acknowledgedAt || o.isTest) return false;
   if (Date.parse(o.createdAt) < now - days * DAY) return false;
   return !marketplaceFulfilled(o);
