@@ -315,6 +315,17 @@ export interface OrderFilter {
   needsAttention?: boolean;
 }
 
+/** A shipment (parcel) of an order as recorded in the journal. */
+export interface ShipmentView {
+  carrier: string;
+  trackingNumber: string;
+  trackingUrl: string;
+  /** Items (empty: the whole order). */
+  items: { id: number; quantity: number }[];
+  state: OperationState;
+  message: string | null;
+}
+
 /** One order as the CLI and the dashboard show it (computed by the engine). */
 export interface OrderView {
   id: number;
@@ -330,7 +341,10 @@ export interface OrderView {
   createdAt: string | null;
   latestShipDate: string | null;
   deadline: Deadline;
-  shipment: { carrier: string; trackingNumber: string; trackingUrl: string; items: { id: number; quantity: number }[]; state: OperationState; message: string | null } | null;
+  /** The latest live shipment (else the latest failed one). */
+  shipment: ShipmentView | null;
+  /** Every parcel recorded and not failed or canceled, oldest first (partial-ship channels take several). */
+  parcels: ShipmentView[];
   operations: { id: string; operation: Operation; state: OperationState; batchId: string | null; message: string | null; recordedAt: string; updatedAt: string }[];
   /** Operations the status allows now. */
   allowed: Operation[];
@@ -660,7 +674,11 @@ export function parseOrder(input: string | object): Record<string, unknown>;
 export function toOrderDraft(input: string | object, options?: { defaultCurrency?: string }): OrderDraft;
 /** The lifecycle row of a status (or an order): every operation, allowed or why not. */
 export function allowedOperations(statusOrOrder: OrderStatus | object): { operation: Operation; allowed: boolean; reason?: string }[];
-/** Validates a shipment exactly as the engine will; throws `ShipmentError` with `code` and `field`. */
+/**
+ * Validates a shipment exactly as the engine will; throws `ShipmentError` with `code` and `field`.
+ * Without `context` only the fields are checked: items are checked against the order's lines, which
+ * only the context (or the engine, when it ships) has.
+ */
 export function validateShipment(
   shipment: ShipmentInput,
   context?: { lines?: { id: number | null; quantity: number }[]; channel?: string; shipped?: { id: number; quantity: number }[] },

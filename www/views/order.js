@@ -215,18 +215,23 @@ function addressSection(title, a, relay, missing, draft) {
 
 /** @param {any} v */
 function shipmentSection(v) {
-  const s = v.shipment;
-  if (!s) return h('section', { class: 'card' }, h('h3', null, 'Shipment'), h('p', { class: 'muted' }, 'Not shipped yet.'));
-  const href = safeHttpUrl(s.trackingUrl);
-  return h('section', { class: 'card', 'aria-labelledby': 'shipment-title' },
-    h('h3', { id: 'shipment-title' }, 'Shipment'),
-    h('dl', { class: 'facts one' },
+  // Every parcel that went (a partial-ship channel takes several); with none, the last failed try.
+  const list = v.parcels?.length ? v.parcels : v.shipment ? [v.shipment] : [];
+  if (!list.length) return h('section', { class: 'card' }, h('h3', null, 'Shipment'), h('p', { class: 'muted' }, 'Not shipped yet.'));
+  const one = (/** @type {any} */ s, /** @type {number} */ i) => {
+    const href = safeHttpUrl(s.trackingUrl);
+    return h('dl', { class: 'facts one parcel', dataset: { tracking: s.trackingNumber } },
+      list.length > 1 ? fact('Parcel', `${i + 1} of ${list.length}`) : null,
       fact('State', h('span', { class: ['op-state', `op-${s.state}`] }, s.state)),
       fact('Carrier', s.carrier),
       fact('Tracking number', h('span', { class: 'mono' }, s.trackingNumber)),
       fact('Tracking URL', href ? h('a', { href, rel: 'noopener noreferrer', target: '_blank' }, s.trackingUrl) : (s.trackingUrl || '—')),
       fact('Items', s.items.length ? s.items.map((/** @type {any} */ i) => `${i.quantity} × item ${i.id}`).join(', ') : 'whole order'),
-      s.message ? fact('Message', h('span', { class: 'error-text' }, s.message)) : null));
+      s.message ? fact('Message', h('span', { class: 'error-text' }, s.message)) : null);
+  };
+  return h('section', { class: 'card', 'aria-labelledby': 'shipment-title' },
+    h('h3', { id: 'shipment-title' }, list.length > 1 ? `Shipment (${list.length} parcels)` : 'Shipment'),
+    list.map(one));
 }
 
 /**
