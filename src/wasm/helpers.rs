@@ -66,10 +66,19 @@ struct ShipContext {
 /// Validates a shipment exactly as the engine will: { carrier, trackingNumber, trackingUrl?, items? },
 /// with an optional context { lines: [{ id, quantity }], channel, shipped: [{ id, quantity }] }.
 /// Returns the cleaned shipment or throws a `ShipmentError` with `code` and `field`.
+/// Without a context only the fields are checked (carrier, tracking number, tracking URL): items can
+/// be judged only against the order's lines, which the engine reads from the journal when it ships.
 #[wasm_bindgen(js_name = validateShipment)]
 pub fn validate_shipment(shipment: JsValue, context: JsValue) -> Result<JsValue, JsValue> {
     let req: ShipRequest = from_js(shipment, "shipment")?;
-    let ctx: ShipContext = if context.is_undefined() || context.is_null() { ShipContext::default() } else { from_js(context, "context")? };
+    if context.is_undefined() || context.is_null() {
+        let fields = ShipRequest { items: Vec::new(), ..req.clone() };
+        let mut valid = validate(&fields, &[], &BTreeMap::new(), true).map_err(|e| shipment_error(&e))?;
+        valid.complete = req.items.is_empty();
+        valid.items = req.items;
+        return to_js(&valid);
+    }
+    let ctx: ShipContext = from_js(context, "context")?;
     let mut shipped: BTreeMap<u64, u32> = BTreeMap::new();
     for l in &ctx.shipped {
         *shipped.entry(l.id).or_default() += l.quantity;

@@ -525,6 +525,56 @@ describe('ship', () => {
   });
 });
 
+describe('partial shipments (issue 11): ship --item, parcel by parcel', () => {
+  /** @type {Awaited<ReturnType<typeof sandbox>>} */ let t;
+  const db = tmp.db('parcels.db');
+  /** @type {number[]} */ let ids = [];
+  const shipPosts = () => t.requests({ method: 'POST', path: '/order/ship' });
+  // Two lines each, as a DIY order on ManoMano (its channel name is Monechelle) or a Bol order comes.
+  const items = [{ reference: 'VIS-4X40-50', quantity: 2, price: 8.9 }, { reference: 'GANTS-T9', quantity: 1, price: 12.5 }];
+  before(async () => {
+    t = await sandbox({ orders: 5, seed: 31 });
+    ids = t.create([{ channel: 'manomano', items }, { channel: 'bol', items }]);
+    const r = await cli(['sync', '--once', '--json'], { env: t.env(db) });
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(() => t.close());
+
+  for (const [i, channel] of [[0, 'ManoMano'], [1, 'Bol']]) {
+    test(`${channel}: two parcels with --item → both sent with their items; the order ends shipped; \`orders\` lists both`, async () => {
+      const id = ids[/** @type {number} */ (i)];
+      const [a, b] = (await t.order(id)).items.map((/** @type {any} */ it) => it.id);
+      const numbers = [`25000${i}0000001`, `25000${i}0000002`];
+      const ship = (/** @type {string} */ n, /** @type {string} */ item) => cli(['ship', String(id), '--carrier', 'DPD', '--tracking-number', n,
+        '--tracking-url', `https://trace.dpd.fr/fr/trace/${n}`, '--item', item], { env: t.env(db) });
+
+      const first = await ship(numbers[0], `${a}:2`);
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stderr, /shipment sent/);
+      const second = await ship(numbers[1], `${b}:1`);
+      assert.equal(second.code, 0, second.stderr);
+      const posts = shipPosts().flatMap((q) => q.body.order).filter((/** @type {any} */ o) => o.id === id);
+      assert.deepEqual(posts.map((/** @type {any} */ o) => [o.trackingNumber, o.items]), [[numbers[0], [{ id: a, quantity: 2 }]], [numbers[1], [{ id: b, quantity: 1 }]]]);
+
+      const s = await cli(['sync', '--once', '--json'], { env: t.env(db) });
+      assert.equal(s.code, 0, s.stderr);
+      const o = await t.order(id);
+      assert.equal(o.status, 'shipped', 'Shoppingfeed has the order shipped after the last parcel');
+
+      const row = JSON.parse((await cli(['orders', '--json'], { env: t.env(db) })).stdout).find((/** @type {any} */ x) => x.id === id);
+      assert.equal(row.status, 'shipped', 'the journal has the order shipped after the last parcel');
+      assert.deepEqual(row.parcels.map((/** @type {any} */ p) => [p.trackingNumber, p.items, p.state]),
+        [[numbers[0], [{ id: a, quantity: 2 }], 'succeeded'], [numbers[1], [{ id: b, quantity: 1 }], 'succeeded']]);
+      const table = (await cli(['orders'], { env: t.env(db) })).stdout.split('\n').find((l) => l.startsWith(String(id)));
+      assert.ok(table?.includes(numbers[0]) && table.includes(numbers[1]), `the table lists both parcels: ${table}`);
+
+      const third = await ship(`25000${i}0000003`, `${a}:1`);
+      assert.equal(third.code, 2, 'nothing left to ship');
+      assert.equal(shipPosts().flatMap((q) => q.body.order).filter((/** @type {any} */ x) => x.id === id).length, 2);
+    });
+  }
+});
+
 describe('errors and the token', () => {
   /** @type {Awaited<ReturnType<typeof sandbox>>} */ let t;
   const db = tmp.db('errors.db');
