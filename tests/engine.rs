@@ -687,6 +687,25 @@ fn ship_is_validated_recorded_sent_once_and_followed_to_shipped() {
 }
 
 #[test]
+fn two_parcels_leave_the_order_shipped_whichever_ticket_the_marketplace_runs_first() {
+    let (world, engine, id) = imported_order();
+    let [a, b] = item_ids(id);
+    let first = block_on(engine.ship(id, &ship_request("250000000001", vec![ShipLine { id: b, quantity: 2 }]))).unwrap();
+    let last = block_on(engine.ship(id, &ship_request("250000000002", vec![ShipLine { id: a, quantity: 1 }]))).unwrap();
+    assert_eq!((first.state, last.state), (OperationState::Sent, OperationState::Sent));
+    assert_eq!(world.api.entries("ship").len(), 2);
+
+    // The last parcel's ticket runs first; the first parcel's, a cycle later.
+    assert_eq!(world.api.settle_batch(last.batch_id.as_deref().unwrap(), &Outcome::Succeed), 1);
+    assert_eq!(run(&engine).succeeded, 1);
+    assert_eq!(world.store.import(id).unwrap().order.status, OrderStatus::PartiallyShipped, "a parcel is still on its way");
+    assert_eq!(world.api.settle_batch(first.batch_id.as_deref().unwrap(), &Outcome::Succeed), 1);
+    assert_eq!(run(&engine).succeeded, 1);
+    assert_eq!(world.api.order(id)["status"], "shipped");
+    assert_eq!(world.store.import(id).unwrap().order.status, OrderStatus::Shipped, "the journal follows: every parcel went");
+}
+
+#[test]
 fn a_ship_recorded_while_the_api_is_down_is_sent_by_the_next_cycle() {
     let (world, engine, id) = imported_order();
     world.api.inject("*", &[""], Fault::Transport, u32::MAX);

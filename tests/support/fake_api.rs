@@ -330,14 +330,25 @@ impl FakeShoppingfeed {
     /// Settles the open (`scheduled`/`running`) tickets of `operation`, for one order or all; returns
     /// how many it touched.
     pub fn settle(&self, operation: &str, order: Option<u64>, outcome: &Outcome) -> usize {
+        self.settle_where(outcome, |t| {
+            let oid = t.json["payload"]["id"].as_u64();
+            t.operation == operation && order.is_none_or(|o| Some(o) == oid)
+        })
+    }
+
+    /// Settles the open tickets of one batch (the marketplace need not run batches in order).
+    pub fn settle_batch(&self, batch: &str, outcome: &Outcome) -> usize {
+        self.settle_where(outcome, |t| t.json["batchId"].as_str() == Some(batch))
+    }
+
+    fn settle_where(&self, outcome: &Outcome, wanted: impl Fn(&TicketRec) -> bool) -> usize {
         let mut s = self.0.borrow_mut();
         let now = iso(s.clock.now());
         let mut done = Vec::new();
         let mut touched = 0;
         for t in s.tickets.iter_mut() {
             let open = matches!(t.json["state"].as_str(), Some("scheduled" | "running"));
-            let oid = t.json["payload"]["id"].as_u64();
-            if t.operation != operation || !open || order.is_some_and(|o| Some(o) != oid) {
+            if !open || !wanted(t) {
                 continue;
             }
             touched += 1;
