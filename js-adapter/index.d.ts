@@ -284,6 +284,10 @@ export interface OrderStore {
   saveImports(records: ImportRecord[]): Promise<void> | void;
   /** Inserts or replaces operation records, in one transaction. */
   saveOperations(records: OperationRecord[]): Promise<void> | void;
+  /** Writes a new operation record unless one with its id exists (then `false`, nothing written); optional,
+   * but without it two processes shipping one order in the same instant can overwrite each other's record
+   * (the engine falls back to a read then a write). Give it the atomicity of a unique key. */
+  insertOperation?(record: OperationRecord): Promise<boolean> | boolean;
   /** Operation records by state (empty: all) and order. */
   operations(query: { states: OperationState[]; shoppingfeedId: number | null }): Promise<OperationRecord[]> | OperationRecord[];
   /** Journal entries in state `created` (acknowledgement not confirmed), at most `limit`: lets the engine
@@ -423,6 +427,7 @@ export class MemoryStore implements OrderStore {
   loadImports(ids: number[]): Promise<ImportRecord[]>;
   saveImports(records: ImportRecord[]): Promise<void>;
   saveOperations(records: OperationRecord[]): Promise<void>;
+  insertOperation(record: OperationRecord): Promise<boolean>;
   operations(query: { states: OperationState[]; shoppingfeedId: number | null }): Promise<OperationRecord[]>;
   tryLock(owner: string, ttlMs: number): Promise<boolean>;
   unlock(owner: string): Promise<void>;
@@ -443,6 +448,7 @@ export class SqliteStore implements OrderStore {
   loadImports(ids: number[]): Promise<ImportRecord[]>;
   saveImports(records: ImportRecord[]): Promise<void>;
   saveOperations(records: OperationRecord[]): Promise<void>;
+  insertOperation(record: OperationRecord): Promise<boolean>;
   operations(query: { states: OperationState[]; shoppingfeedId: number | null }): Promise<OperationRecord[]>;
   tryLock(owner: string, ttlMs: number): Promise<boolean>;
   unlock(owner: string): Promise<void>;
@@ -524,6 +530,7 @@ export class PostgresStore implements OrderStore {
   loadImports(ids: number[]): Promise<ImportRecord[]>;
   saveImports(records: ImportRecord[]): Promise<void>;
   saveOperations(records: OperationRecord[]): Promise<void>;
+  insertOperation(record: OperationRecord): Promise<boolean>;
   operations(query: { states: OperationState[]; shoppingfeedId: number | null }): Promise<OperationRecord[]>;
   tryLock(owner: string, ttlMs: number): Promise<boolean>;
   unlock(owner: string): Promise<void>;

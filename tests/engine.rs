@@ -732,6 +732,55 @@ fn a_ship_recorded_while_the_api_is_down_is_sent_by_the_next_cycle() {
 }
 
 #[test]
+fn a_second_ship_while_the_first_is_not_sent_yet_is_refused_naming_the_first_tracking_number() {
+    let (world, engine, id) = imported_order();
+    let [_, b] = item_ids(id);
+    world.api.inject("*", &[""], Fault::Transport, u32::MAX);
+    let first = block_on(engine.ship(id, &ship_request("250012345678", vec![]))).unwrap();
+    assert_eq!(first.state, OperationState::Sending);
+
+    // Another caller (the dashboard, a second terminal) ships the same order with its own number.
+    let second = block_on(engine.ship(id, &ship_request("250087654321", vec![]))).unwrap_err();
+    assert_eq!(second.code(), "ShipmentPending");
+    let message = second.to_string();
+    assert!(message.contains("250012345678") && message.contains("being sent"), "{message}");
+    assert!(!message.contains("250087654321"), "{message}");
+    // The same for another parcel of this partial-ship channel (ManoMano) while the first is unsent.
+    let parcel = block_on(engine.ship(id, &ship_request("250087654322", vec![ShipLine { id: b, quantity: 2 }]))).unwrap_err();
+    assert_eq!(parcel.code(), "ShipmentPending");
+    assert_eq!(world.store.all_operations().len(), 1, "nothing new recorded");
+
+    world.api.clear_faults();
+    run(&engine);
+    let sent: Vec<Value> = world.api.entries("ship").into_iter().map(|e| e["trackingNumber"].clone()).collect();
+    assert_eq!(sent, vec![json!("250012345678")], "only the recorded shipment left, once");
+}
+
+#[test]
+fn two_callers_recording_a_ship_in_the_same_instant_keep_the_first_and_refuse_the_second() {
+    let (world, engine, id) = imported_order();
+    // Another process records its shipment between this call's read of the journal and its write.
+    let theirs: shoppingfeed_orders::sync::OperationRecord = serde_json::from_value(json!({
+        "id": format!("{id}:ship:1"), "shoppingfeedId": id, "reference": format!("M{id}"), "state": "pending", "batchId": null,
+        "message": null, "attempts": 0, "recordedAt": "2026-05-04T10:00:00+00:00", "updatedAt": "2026-05-04T10:00:00+00:00",
+        "payload": {"operation": "ship", "shipment": {"carrier": "DPD", "trackingNumber": "250011111111",
+            "trackingUrl": "https://trace.dpd.fr/trace/250011111111", "items": [], "warehouseId": null, "returnInfo": null, "complete": true}}
+    }))
+    .unwrap();
+    world.store.write_after_next_read(theirs.clone());
+
+    let mine = block_on(engine.ship(id, &ship_request("250022222222", vec![]))).unwrap_err();
+    assert_eq!(mine.code(), "ShipmentPending");
+    assert!(mine.to_string().contains("250011111111"), "{mine}");
+    assert_eq!(world.store.all_operations(), vec![theirs], "the first record is kept as it was written");
+    assert_eq!(world.api.count("POST", SHIP), 0);
+
+    run(&engine);
+    let sent: Vec<Value> = world.api.entries("ship").into_iter().map(|e| e["trackingNumber"].clone()).collect();
+    assert_eq!(sent, vec![json!("250011111111")]);
+}
+
+#[test]
 fn a_ship_processed_but_answered_with_an_error_is_read_back_not_sent_twice() {
     for fault in [Fault::ProcessThenStatus(500), Fault::ProcessThenDrop] {
         let (world, engine, id) = imported_order();

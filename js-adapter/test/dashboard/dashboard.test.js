@@ -50,7 +50,7 @@ const served = /** @type {{method: string, url: string, origin?: string, status?
 /** Dialogs opened by any page (alert/confirm/prompt): must stay empty. */
 const dialogs = /** @type {string[]} */ ([]);
 /** Ids of orders the tests use. */
-const ids = { xss: 0, atRisk: 0, ship: 0, invalid: 0, mano: 0, parcels: 0 };
+const ids = { xss: 0, atRisk: 0, ship: 0, invalid: 0, mano: 0, parcels: 0, pending: 0 };
 
 /** Content-Encodings the page received. */
 const pageEncodings = /** @type {WeakMap<import('playwright-core').Page, Set<string>>} */ (new WeakMap());
@@ -185,6 +185,7 @@ before(async () => {
   const shippable = (/** @type {string} */ channel) => views.filter((/** @type {any} */ v) => v.channel.name === channel && v.allowed.includes('ship') && v.id !== ids.xss && v.id !== ids.atRisk && v.id !== ids.parcels);
   ids.ship = shippable('Zalando')[0].id;
   ids.invalid = shippable('Amazon')[0].id;
+  ids.pending = shippable('Amazon')[1].id;
   ids.mano = shippable('Monechelle')[0].id;
   dash = await startDashboard({ store, sync, secrets: [sandbox.token] });
   dash.server.on('request', (req, res) => {
@@ -418,6 +419,39 @@ describe('dashboard (headless Chromium, sandbox-filled SQLite store)', { timeout
     }
     assert.equal(/** @type {any} */ (await store.loadImports([id]))[0].order.status, 'shipped');
     assert.deepEqual(dialogs, []);
+    await page.context().close();
+  });
+
+  test('a ship while another process\'s shipment of the order is unsent: 409 ShipmentPending naming it, nothing recorded or sent', async () => {
+    sandbox.control.clearRequests();
+    const id = ids.pending;
+    // Another process (a CLI run while the API was unreachable) recorded a shipment it could not send.
+    const closed = http.createServer();
+    await new Promise((r) => closed.listen(0, '127.0.0.1', () => r(undefined)));
+    const { port } = /** @type {import('node:net').AddressInfo} */ (closed.address());
+    await new Promise((r) => closed.close(() => r(undefined)));
+    const other = pkg.createOrderSync({ apiUrl: `http://127.0.0.1:${port}`, token: sandbox.token, storeId: sandbox.storeId, store, logger: false, retry: { maxAttempts: 1 } });
+    const first = await other.ship(id, { carrier: 'UPS', trackingNumber: '1Z999AA10123456784' });
+    assert.ok(['pending', 'sending'].includes(first.state), first.state);
+
+    const res = await fetch(`${dash.url}api/orders/${id}/ship`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Origin: dash.url.slice(0, -1) },
+      body: JSON.stringify({ carrier: 'DHL', trackingNumber: 'JD014600006540' }),
+    });
+    const body = await res.json();
+    assert.equal(res.status, 409, JSON.stringify(body));
+    assert.equal(body.error.code, 'ShipmentPending');
+    assert.match(body.error.message, /1Z999AA10123456784/);
+    assert.equal(body.operation, undefined, 'no operation answered: nothing was recorded');
+    const ops = await store.operations({ states: [], shoppingfeedId: id });
+    assert.deepEqual(ops.map((/** @type {any} */ o) => o.payload.shipment.trackingNumber), ['1Z999AA10123456784']);
+    assert.equal(sandbox.control.requests({ method: 'POST', path: '/order/ship' }).requests.length, 0);
+
+    // The page shows the recorded shipment as it stands, and no second ship.
+    const page = await newPage();
+    await page.goto(`${dash.url}#/orders/${id}`);
+    await page.waitForSelector('.parcel[data-tracking="1Z999AA10123456784"]');
+    assert.equal(await page.isDisabled('.actions button:first-child'), true);
     await page.context().close();
   });
 

@@ -575,6 +575,61 @@ describe('partial shipments (issue 11): ship --item, parcel by parcel', () => {
   }
 });
 
+describe('one shipment per order (issue 11): a second ship while the first is unsent is refused, naming it', () => {
+  /** @type {Awaited<ReturnType<typeof sandbox>>} */ let t;
+  const db = tmp.db('once.db');
+  /** @type {number[]} */ let ids = [];
+  const shipsOf = (/** @type {number} */ id) => t.requests({ method: 'POST', path: '/order/ship' })
+    .flatMap((q) => q.body.order).filter((/** @type {any} */ o) => o.id === id).map((/** @type {any} */ o) => o.trackingNumber);
+  before(async () => {
+    t = await sandbox({ orders: 5, seed: 32 });
+    ids = t.create([{ channel: 'amazon' }, { channel: 'bol' }, { channel: 'amazon' }, { channel: 'zalando' }, { channel: 'bol' }]);
+    const r = await cli(['sync', '--once', '--json'], { env: t.env(db) });
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(() => t.close());
+
+  test('first ship recorded while the API is down; a second one → exit 2 naming the first tracking number; only the first is sent', async () => {
+    const id = ids[0];
+    const down = `http://127.0.0.1:${await closedPort()}`;
+    const first = await cli(['ship', String(id), '--carrier', 'UPS', '--tracking-number', '1Z999AA10123456784'], { env: t.env(db, { SHOPPINGFEED_API_URL: down }) });
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /recorded/);
+
+    const second = await cli(['ship', String(id), '--carrier', 'DHL', '--tracking-number', 'JD014600006540'], { env: t.env(db) });
+    assert.equal(second.code, 2, second.stderr);
+    assert.match(second.stderr, /1Z999AA10123456784/, 'the message names the shipment already recorded');
+    assert.match(second.stderr, /nothing new was recorded/);
+    assert.doesNotMatch(second.stderr, /next sync sends it\b|shipment recorded/);
+    assert.equal(second.stderr.trim().split('\n').length, 1);
+    const row = JSON.parse((await cli(['orders', '--json'], { env: t.env(db) })).stdout).find((/** @type {any} */ x) => x.id === id);
+    assert.deepEqual(row.parcels.map((/** @type {any} */ p) => p.trackingNumber), ['1Z999AA10123456784']);
+
+    const s = await cli(['sync', '--once', '--json'], { env: t.env(db) });
+    assert.equal(s.code, 0, s.stderr);
+    assert.deepEqual(shipsOf(id), ['1Z999AA10123456784'], 'the recorded shipment went, once; the refused one never');
+  });
+
+  test('two `ship` processes on one order at once: one is recorded and sent, the other exit 2; no tracking number silently dropped', async () => {
+    for (const id of ids.slice(1)) {
+      const numbers = ['3SABCD0000001', '3SABCD0000002'];
+      const runs = await Promise.all(numbers.map((n) => cli(['ship', String(id), '--carrier', 'PostNL', '--tracking-number', n], { env: t.env(db) })));
+      const won = runs.filter((r) => r.code === 0);
+      assert.equal(won.length, 1, `order ${id}: exactly one ship is taken: ${runs.map((r) => `${r.code} ${r.stderr.trim()}`).join(' | ')}`);
+      const winner = numbers[runs.indexOf(won[0])];
+      const loser = runs.find((r) => r.code !== 0);
+      assert.equal(loser?.code, 2, loser?.stderr);
+      assert.ok(loser?.stderr.includes(winner) || /already fully shipped/.test(loser?.stderr ?? ''), `the refusal names ${winner}: ${loser?.stderr}`);
+
+      const s = await cli(['sync', '--once', '--json'], { env: t.env(db) });
+      assert.equal(s.code, 0, s.stderr);
+      assert.deepEqual(shipsOf(id), [winner], `order ${id}: the sandbox got the taken shipment once`);
+      const row = JSON.parse((await cli(['orders', '--json'], { env: t.env(db) })).stdout).find((/** @type {any} */ x) => x.id === id);
+      assert.deepEqual(row.parcels.map((/** @type {any} */ p) => p.trackingNumber), [winner], 'the journal has the one that went');
+    }
+  });
+});
+
 describe('errors and the token', () => {
   /** @type {Awaited<ReturnType<typeof sandbox>>} */ let t;
   const db = tmp.db('errors.db');
