@@ -690,6 +690,20 @@ export function validateShipment(
   shipment: ShipmentInput,
   context?: { lines?: { id: number | null; quantity: number }[]; channel?: string; shipped?: { id: number; quantity: number }[] },
 ): ShipmentInput & { complete: boolean };
+/**
+ * The tracking URL a template gives: `{trackingNumber}` (and `{carrier}`) replaced, URL-encoded; a template
+ * without `{trackingNumber}` gets the number appended. `{number}` and `{trackingCode}` are deprecated
+ * spellings of `{trackingNumber}`, still read.
+ */
+export function fillTrackingUrl(template: string, trackingNumber: string, carrier?: string): string;
+/** The tracking URL for `carrier` from configured templates: its own (any case), else the `*` one; null when none. */
+export function trackingUrlFor(
+  templates: Record<string, string> | { name: string; template: string }[] | null | undefined,
+  carrier: string,
+  trackingNumber: string,
+): string | null;
+/** Checks a template when it is configured; throws `ConfigError` (`code` `Config`, `field` `trackingUrlTemplate`). */
+export function checkTrackingUrlTemplate(template: string): void;
 /** Deadline status against a ship-by date. */
 export function deadlineStatus(latestShipDate?: string | null, createdAt?: string | null, now?: number | string): Deadline;
 /** What a channel supports beyond the basic operations. */

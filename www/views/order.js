@@ -342,9 +342,8 @@ function shipForm(ctx, data, v, support) {
   let urlEdited = false;
   const prefill = () => {
     if (urlEdited) return;
-    const c = carriers.find((x) => x.name.toLowerCase() === carrier.value.trim().toLowerCase());
-    const n = number.value.trim();
-    url.value = c && n ? fillTemplate(c.template, n) : '';
+    // The engine's template rule, as `ship --carrier` and the shop plugins apply it.
+    url.value = ctx.engine.trackingUrlFor(carriers, carrier.value, number.value) ?? '';
   };
   carrier.addEventListener('input', prefill);
   number.addEventListener('input', prefill);
@@ -457,11 +456,6 @@ function closeSection(section, openerId) {
   opener?.focus();
 }
 
-/** @param {string} template @param {string} number */
-function fillTemplate(template, number) {
-  const n = encodeURIComponent(number);
-  return template.includes('{number}') ? template.split('{number}').join(n) : template + n;
-}
 
 /** @param {import('../app.js').Ctx} ctx @param {any} v */
 function cancelForm(ctx, v) {

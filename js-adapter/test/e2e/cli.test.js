@@ -630,6 +630,42 @@ describe('one shipment per order (issue 11): a second ship while the first is un
   });
 });
 
+describe('one template syntax (issue 11): ship --carrier alone fills the tracking URL from the carrier\'s template', () => {
+  /** @type {Awaited<ReturnType<typeof sandbox>>} */ let t;
+  const db = tmp.db('template.db');
+  /** @type {number[]} */ let ids = [];
+  before(async () => {
+    t = await sandbox({ orders: 5, seed: 33 });
+    ids = t.create([{ channel: 'amazon' }, { channel: 'zalando' }]);
+    const r = await cli(['sync', '--once', '--json'], { env: t.env(db) });
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(() => t.close());
+
+  /** The tracking link of the order's ship POST, and of the shipment the sandbox recorded. @param {number} id */
+  async function sentLink(id) {
+    const post = t.requests({ method: 'POST', path: '/order/ship' }).flatMap((q) => q.body.order).find((/** @type {any} */ o) => o.id === id);
+    const o = await until(async () => { const x = await t.order(id); return x.status === 'shipped' && x; }, 10_000, 'the ship ticket');
+    return [post?.trackingLink, o.shipment.trackingLink];
+  }
+
+  test('a default carrier (Colissimo): no --tracking-url, the template\'s URL reaches Shoppingfeed', async () => {
+    const r = await cli(['ship', String(ids[0]), '--carrier', 'Colissimo', '--tracking-number', '6A12345678901'], { env: t.env(db) });
+    assert.equal(r.code, 0, r.stderr);
+    const url = 'https://www.laposte.fr/outils/suivre-vos-envois?code=6A12345678901';
+    assert.match(r.stderr, /tracking URL from the Colissimo template/);
+    assert.deepEqual(await sentLink(ids[0]), [url, url]);
+  });
+
+  test('a carrier configured in SHOPPINGFEED_CARRIERS ({trackingNumber}, matched whatever the case)', async () => {
+    const env = t.env(db, { SHOPPINGFEED_CARRIERS: 'Colis Privé=https://www.colisprive.com/moncolis/pages/detailColis.aspx?numColis={trackingNumber}' });
+    const r = await cli(['ship', String(ids[1]), '--carrier', 'colis privé', '--tracking-number', '99123456789012'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const url = 'https://www.colisprive.com/moncolis/pages/detailColis.aspx?numColis=99123456789012';
+    assert.deepEqual(await sentLink(ids[1]), [url, url]);
+  });
+});
+
 describe('errors and the token', () => {
   /** @type {Awaited<ReturnType<typeof sandbox>>} */ let t;
   const db = tmp.db('errors.db');
