@@ -82,3 +82,19 @@ fn every_parcel_of_a_partial_shipment_is_listed_not_only_the_last() {
     assert!(!v.allowed.iter().any(|o| o.as_str() == "ship"), "the last parcel completes the order");
     assert!(order_view(&record(), &[], now).parcels.is_empty());
 }
+
+#[test]
+fn no_ship_is_offered_while_a_parcel_waits_to_be_sent() {
+    let mut rec = record();
+    rec.channel.name = "Monechelle".into();
+    rec.order.lines = serde_json::from_value(serde_json::json!([{"id": 7, "quantity": 1}, {"id": 8, "quantity": 1}])).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
+    let can_ship = |state: &str| {
+        let ops = [parcel(1, state, "2026-01-01T10:00:00+00:00", "250000000001", 7, false)];
+        order_view(&rec, &ops, now).allowed.iter().any(|o| o.as_str() == "ship")
+    };
+    assert!(!can_ship("pending"), "the engine would refuse it: ShipmentPending");
+    assert!(!can_ship("sending"));
+    assert!(can_ship("sent"), "accepted by Shoppingfeed: the next parcel can go");
+    assert!(can_ship("failed"));
+}

@@ -155,9 +155,12 @@ pub fn order_view(record: &ImportRecord, operations: &[OperationRecord], now: Da
         allowed: Operation::ALL
             .into_iter()
             .filter(|op| lifecycle::check(status, *op).is_ok())
+            // No ship while everything is shipped, nor while a shipment waits to be sent (the engine
+            // refuses it then: ShipmentPending).
             .filter(|op| {
                 !(*op == Operation::Ship
-                    && live.is_some_and(|o| matches!(&o.payload, OperationPayload::Ship { shipment } if shipment.complete)))
+                    && (live.is_some_and(|o| matches!(&o.payload, OperationPayload::Ship { shipment } if shipment.complete))
+                        || ship_ops.iter().any(|o| matches!(o.state, OperationState::Pending | OperationState::Sending))))
             })
             .collect(),
         needs_attention,

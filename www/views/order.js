@@ -84,7 +84,9 @@ function draw(ctx, data, options) {
     canShip && actions
       ? h('button', { type: 'button', id: 'open-ship', 'aria-controls': 'ship-section', 'aria-expanded': String(Boolean(options.ship)), on: { click: toggle(shipSection, 'carrier') } }, 'Ship…')
       : h('button', { type: 'button', disabled: true, 'aria-describedby': 'ship-why' }, 'Ship…'),
-    canShip && actions ? null : h('span', { id: 'ship-why', class: 'muted small' }, !actions ? 'read-only dashboard' : v.shipment ? 'already shipped' : why('ship') ?? 'not allowed now'),
+    canShip && actions ? null : h('span', { id: 'ship-why', class: 'muted small' }, !actions ? 'read-only dashboard'
+      : v.shipment && ['pending', 'sending'].includes(v.shipment.state) ? `shipment ${v.shipment.trackingNumber} is waiting to be sent`
+        : v.shipment ? 'already shipped' : why('ship') ?? 'not allowed now'),
     canCancel && actions
       ? h('button', { type: 'button', class: 'danger', id: 'open-cancel', 'aria-controls': 'cancel-section', 'aria-expanded': 'false', on: { click: toggle(cancelSection, 'cancel-reason') } }, 'Cancel order…')
       : null,

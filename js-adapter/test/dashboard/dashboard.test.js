@@ -452,6 +452,7 @@ describe('dashboard (headless Chromium, sandbox-filled SQLite store)', { timeout
     await page.goto(`${dash.url}#/orders/${id}`);
     await page.waitForSelector('.parcel[data-tracking="1Z999AA10123456784"]');
     assert.equal(await page.isDisabled('.actions button:first-child'), true);
+    assert.match(String(await page.textContent('#ship-why')), /1Z999AA10123456784 is waiting to be sent/);
     await page.context().close();
   });
 
