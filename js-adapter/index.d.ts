@@ -21,7 +21,7 @@ export type ErrorName = 'ApiError' | 'ShipmentError' | 'OrderError' | 'StoreErro
 /** Every error thrown by the engine or the adapter: a real Error with a family name and a stable code. */
 export interface ShoppingfeedError extends Error {
   name: ErrorName;
-  /** Stable discriminant: `Unauthorized`, `RateLimited`, `TrackingUrlInvalid`, `AlreadyShipped`, `Malformed`, `Locked`, … */
+  /** Stable discriminant: `Unauthorized`, `RateLimited`, `TrackingUrlInvalid`, `AlreadyShipped`, `ShipmentPending`, `Malformed`, `Locked`, … */
   code: string;
   /** The input field concerned (shipment, order and configuration errors). */
   field?: string;
