@@ -21,7 +21,7 @@ export type ErrorName = 'ApiError' | 'ShipmentError' | 'OrderError' | 'StoreErro
 /** Every error thrown by the engine or the adapter: a real Error with a family name and a stable code. */
 export interface ShoppingfeedError extends Error {
   name: ErrorName;
-  /** Stable discriminant: `Unauthorized`, `RateLimited`, `TrackingUrlInvalid`, `AlreadyShipped`, `Malformed`, `Locked`, … */
+  /** Stable discriminant: `Unauthorized`, `RateLimited`, `TrackingUrlInvalid`, `AlreadyShipped`, `ShipmentPending`, `Malformed`, `Locked`, … */
   code: string;
   /** The input field concerned (shipment, order and configuration errors). */
   field?: string;
@@ -287,6 +287,10 @@ export interface OrderStore {
   saveImports(records: ImportRecord[]): Promise<void> | void;
   /** Inserts or replaces operation records, in one transaction. */
   saveOperations(records: OperationRecord[]): Promise<void> | void;
+  /** Writes a new operation record unless one with its id exists (then `false`, nothing written); optional,
+   * but without it two processes shipping one order in the same instant can overwrite each other's record
+   * (the engine falls back to a read then a write). Give it the atomicity of a unique key. */
+  insertOperation?(record: OperationRecord): Promise<boolean> | boolean;
   /** Operation records by state (empty: all) and order. */
   operations(query: { states: OperationState[]; shoppingfeedId: number | null }): Promise<OperationRecord[]> | OperationRecord[];
   /** Journal entries in state `created` (acknowledgement not confirmed), at most `limit`: lets the engine
@@ -318,6 +322,17 @@ export interface OrderFilter {
   needsAttention?: boolean;
 }
 
+/** A shipment (parcel) of an order as recorded in the journal. */
+export interface ShipmentView {
+  carrier: string;
+  trackingNumber: string;
+  trackingUrl: string;
+  /** Items (empty: the whole order). */
+  items: { id: number; quantity: number }[];
+  state: OperationState;
+  message: string | null;
+}
+
 /** One order as the CLI and the dashboard show it (computed by the engine). */
 export interface OrderView {
   id: number;
@@ -333,7 +348,10 @@ export interface OrderView {
   createdAt: string | null;
   latestShipDate: string | null;
   deadline: Deadline;
-  shipment: { carrier: string; trackingNumber: string; trackingUrl: string; items: { id: number; quantity: number }[]; state: OperationState; message: string | null } | null;
+  /** The latest live shipment (else the latest failed one). */
+  shipment: ShipmentView | null;
+  /** Every parcel recorded and not failed or canceled, oldest first (partial-ship channels take several). */
+  parcels: ShipmentView[];
   operations: { id: string; operation: Operation; state: OperationState; batchId: string | null; message: string | null; recordedAt: string; updatedAt: string }[];
   /** Operations the status allows now. */
   allowed: Operation[];
@@ -412,6 +430,7 @@ export class MemoryStore implements OrderStore {
   loadImports(ids: number[]): Promise<ImportRecord[]>;
   saveImports(records: ImportRecord[]): Promise<void>;
   saveOperations(records: OperationRecord[]): Promise<void>;
+  insertOperation(record: OperationRecord): Promise<boolean>;
   operations(query: { states: OperationState[]; shoppingfeedId: number | null }): Promise<OperationRecord[]>;
   tryLock(owner: string, ttlMs: number): Promise<boolean>;
   unlock(owner: string): Promise<void>;
@@ -432,6 +451,7 @@ export class SqliteStore implements OrderStore {
   loadImports(ids: number[]): Promise<ImportRecord[]>;
   saveImports(records: ImportRecord[]): Promise<void>;
   saveOperations(records: OperationRecord[]): Promise<void>;
+  insertOperation(record: OperationRecord): Promise<boolean>;
   operations(query: { states: OperationState[]; shoppingfeedId: number | null }): Promise<OperationRecord[]>;
   tryLock(owner: string, ttlMs: number): Promise<boolean>;
   unlock(owner: string): Promise<void>;
@@ -513,6 +533,7 @@ export class PostgresStore implements OrderStore {
   loadImports(ids: number[]): Promise<ImportRecord[]>;
   saveImports(records: ImportRecord[]): Promise<void>;
   saveOperations(records: OperationRecord[]): Promise<void>;
+  insertOperation(record: OperationRecord): Promise<boolean>;
   operations(query: { states: OperationState[]; shoppingfeedId: number | null }): Promise<OperationRecord[]>;
   tryLock(owner: string, ttlMs: number): Promise<boolean>;
   unlock(owner: string): Promise<void>;
@@ -663,11 +684,29 @@ export function parseOrder(input: string | object): Record<string, unknown>;
 export function toOrderDraft(input: string | object, options?: { defaultCurrency?: string }): OrderDraft;
 /** The lifecycle row of a status (or an order): every operation, allowed or why not. */
 export function allowedOperations(statusOrOrder: OrderStatus | object): { operation: Operation; allowed: boolean; reason?: string }[];
-/** Validates a shipment exactly as the engine will; throws `ShipmentError` with `code` and `field`. */
+/**
+ * Validates a shipment exactly as the engine will; throws `ShipmentError` with `code` and `field`.
+ * Without `context` only the fields are checked: items are checked against the order's lines, which
+ * only the context (or the engine, when it ships) has.
+ */
 export function validateShipment(
   shipment: ShipmentInput,
   context?: { lines?: { id: number | null; quantity: number }[]; channel?: string; shipped?: { id: number; quantity: number }[] },
 ): ShipmentInput & { complete: boolean };
+/**
+ * The tracking URL a template gives: `{trackingNumber}` (and `{carrier}`) replaced, URL-encoded; a template
+ * without `{trackingNumber}` gets the number appended. `{number}` and `{trackingCode}` are deprecated
+ * spellings of `{trackingNumber}`, still read.
+ */
+export function fillTrackingUrl(template: string, trackingNumber: string, carrier?: string): string;
+/** The tracking URL for `carrier` from configured templates: its own (any case), else the `*` one; null when none. */
+export function trackingUrlFor(
+  templates: Record<string, string> | { name: string; template: string }[] | null | undefined,
+  carrier: string,
+  trackingNumber: string,
+): string | null;
+/** Checks a template when it is configured; throws `ConfigError` (`code` `Config`, `field` `trackingUrlTemplate`). */
+export function checkTrackingUrlTemplate(template: string): void;
 /** Deadline status against a ship-by date. */
 export function deadlineStatus(latestShipDate?: string | null, createdAt?: string | null, now?: number | string): Deadline;
 /** What a channel supports beyond the basic operations, and whether it requires a tracking URL with each shipment. */

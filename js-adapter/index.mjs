@@ -5,7 +5,7 @@ const cjs = createRequire(import.meta.url)('./index.cjs');
 
 export const {
   createOrderSync, MemoryStore, DEFAULT_API_URL, isShoppingfeedError, codedError, jsonLogger, parseOrder, toOrderDraft,
-  allowedOperations, validateShipment, deadlineStatus, channelSupport, orderView, discoverStores, SyncEngine, engineVersion,
+  allowedOperations, validateShipment, fillTrackingUrl, trackingUrlFor, checkTrackingUrlTemplate, deadlineStatus, channelSupport, orderView, discoverStores, SyncEngine, engineVersion,
   parseTokenRef, resolveToken,
 } = cjs;
 /**

@@ -994,6 +994,25 @@ fn ship_is_validated_recorded_sent_once_and_followed_to_shipped() {
 }
 
 #[test]
+fn two_parcels_leave_the_order_shipped_whichever_ticket_the_marketplace_runs_first() {
+    let (world, engine, id) = imported_order();
+    let [a, b] = item_ids(id);
+    let first = block_on(engine.ship(id, &ship_request("250000000001", vec![ShipLine { id: b, quantity: 2 }]))).unwrap();
+    let last = block_on(engine.ship(id, &ship_request("250000000002", vec![ShipLine { id: a, quantity: 1 }]))).unwrap();
+    assert_eq!((first.state, last.state), (OperationState::Sent, OperationState::Sent));
+    assert_eq!(world.api.entries("ship").len(), 2);
+
+    // The last parcel's ticket runs first; the first parcel's, a cycle later.
+    assert_eq!(world.api.settle_batch(last.batch_id.as_deref().unwrap(), &Outcome::Succeed), 1);
+    assert_eq!(run(&engine).succeeded, 1);
+    assert_eq!(world.store.import(id).unwrap().order.status, OrderStatus::PartiallyShipped, "a parcel is still on its way");
+    assert_eq!(world.api.settle_batch(first.batch_id.as_deref().unwrap(), &Outcome::Succeed), 1);
+    assert_eq!(run(&engine).succeeded, 1);
+    assert_eq!(world.api.order(id)["status"], "shipped");
+    assert_eq!(world.store.import(id).unwrap().order.status, OrderStatus::Shipped, "the journal follows: every parcel went");
+}
+
+#[test]
 fn a_ship_recorded_while_the_api_is_down_is_sent_by_the_next_cycle() {
     let (world, engine, id) = imported_order();
     world.api.inject("*", &[""], Fault::Transport, u32::MAX);
@@ -1017,6 +1036,55 @@ fn a_ship_recorded_while_the_api_is_down_is_sent_by_the_next_cycle() {
     let r2 = run(&engine);
     assert_eq!(r2.sent, 0);
     assert_eq!(world.api.applied("ship"), 1);
+}
+
+#[test]
+fn a_second_ship_while_the_first_is_not_sent_yet_is_refused_naming_the_first_tracking_number() {
+    let (world, engine, id) = imported_order();
+    let [_, b] = item_ids(id);
+    world.api.inject("*", &[""], Fault::Transport, u32::MAX);
+    let first = block_on(engine.ship(id, &ship_request("250012345678", vec![]))).unwrap();
+    assert_eq!(first.state, OperationState::Sending);
+
+    // Another caller (the dashboard, a second terminal) ships the same order with its own number.
+    let second = block_on(engine.ship(id, &ship_request("250087654321", vec![]))).unwrap_err();
+    assert_eq!(second.code(), "ShipmentPending");
+    let message = second.to_string();
+    assert!(message.contains("250012345678") && message.contains("being sent"), "{message}");
+    assert!(!message.contains("250087654321"), "{message}");
+    // The same for another parcel of this partial-ship channel (ManoMano) while the first is unsent.
+    let parcel = block_on(engine.ship(id, &ship_request("250087654322", vec![ShipLine { id: b, quantity: 2 }]))).unwrap_err();
+    assert_eq!(parcel.code(), "ShipmentPending");
+    assert_eq!(world.store.all_operations().len(), 1, "nothing new recorded");
+
+    world.api.clear_faults();
+    run(&engine);
+    let sent: Vec<Value> = world.api.entries("ship").into_iter().map(|e| e["trackingNumber"].clone()).collect();
+    assert_eq!(sent, vec![json!("250012345678")], "only the recorded shipment left, once");
+}
+
+#[test]
+fn two_callers_recording_a_ship_in_the_same_instant_keep_the_first_and_refuse_the_second() {
+    let (world, engine, id) = imported_order();
+    // Another process records its shipment between this call's read of the journal and its write.
+    let theirs: shoppingfeed_orders::sync::OperationRecord = serde_json::from_value(json!({
+        "id": format!("{id}:ship:1"), "shoppingfeedId": id, "reference": format!("M{id}"), "state": "pending", "batchId": null,
+        "message": null, "attempts": 0, "recordedAt": "2026-05-04T10:00:00+00:00", "updatedAt": "2026-05-04T10:00:00+00:00",
+        "payload": {"operation": "ship", "shipment": {"carrier": "DPD", "trackingNumber": "250011111111",
+            "trackingUrl": "https://trace.dpd.fr/trace/250011111111", "items": [], "warehouseId": null, "returnInfo": null, "complete": true}}
+    }))
+    .unwrap();
+    world.store.write_after_next_read(theirs.clone());
+
+    let mine = block_on(engine.ship(id, &ship_request("250022222222", vec![]))).unwrap_err();
+    assert_eq!(mine.code(), "ShipmentPending");
+    assert!(mine.to_string().contains("250011111111"), "{mine}");
+    assert_eq!(world.store.all_operations(), vec![theirs], "the first record is kept as it was written");
+    assert_eq!(world.api.count("POST", SHIP), 0);
+
+    run(&engine);
+    let sent: Vec<Value> = world.api.entries("ship").into_iter().map(|e| e["trackingNumber"].clone()).collect();
+    assert_eq!(sent, vec![json!("250011111111")]);
 }
 
 #[test]

@@ -52,3 +52,49 @@ fn a_failed_shipment_needs_attention_until_a_retry_goes_out() {
     assert_eq!(v.deadline.state, shoppingfeed_orders::order::DeadlineState::None, "no countdown once shipped");
     assert_eq!(v.operations.len(), 2);
 }
+
+fn parcel(n: u32, state: &str, at: &str, tracking: &str, item: u64, complete: bool) -> OperationRecord {
+    let mut op = ship(n, state, at);
+    op.payload = serde_json::from_value(serde_json::json!({"operation": "ship", "shipment": {"carrier": "DPD",
+        "trackingNumber": tracking, "trackingUrl": format!("https://trace.dpd.fr/fr/trace/{tracking}"),
+        "items": [{"id": item, "quantity": 1}], "warehouseId": null, "returnInfo": null, "complete": complete}}))
+    .unwrap();
+    op
+}
+
+#[test]
+fn every_parcel_of_a_partial_shipment_is_listed_not_only_the_last() {
+    let mut rec = record();
+    rec.channel.name = "Monechelle".into();
+    rec.order.lines = serde_json::from_value(serde_json::json!([{"id": 7, "quantity": 1}, {"id": 8, "quantity": 1}])).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
+    let ops = [
+        parcel(1, "succeeded", "2026-01-01T10:00:00+00:00", "250000000001", 7, false),
+        parcel(2, "failed", "2026-01-01T11:00:00+00:00", "250000000002", 8, true),
+        parcel(3, "sent", "2026-01-01T12:00:00+00:00", "250000000003", 8, true),
+    ];
+    let v = order_view(&rec, &ops, now);
+    let tracking: Vec<&str> = v.parcels.iter().map(|p| p.tracking_number.as_str()).collect();
+    assert_eq!(tracking, ["250000000001", "250000000003"], "both parcels that went, oldest first; not the failed try");
+    assert_eq!(v.parcels[0].items[0].id, 7);
+    assert_eq!(v.parcels[0].state, OperationState::Succeeded);
+    assert_eq!(v.shipment.as_ref().unwrap().tracking_number, "250000000003");
+    assert!(!v.allowed.iter().any(|o| o.as_str() == "ship"), "the last parcel completes the order");
+    assert!(order_view(&record(), &[], now).parcels.is_empty());
+}
+
+#[test]
+fn no_ship_is_offered_while_a_parcel_waits_to_be_sent() {
+    let mut rec = record();
+    rec.channel.name = "Monechelle".into();
+    rec.order.lines = serde_json::from_value(serde_json::json!([{"id": 7, "quantity": 1}, {"id": 8, "quantity": 1}])).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
+    let can_ship = |state: &str| {
+        let ops = [parcel(1, state, "2026-01-01T10:00:00+00:00", "250000000001", 7, false)];
+        order_view(&rec, &ops, now).allowed.iter().any(|o| o.as_str() == "ship")
+    };
+    assert!(!can_ship("pending"), "the engine would refuse it: ShipmentPending");
+    assert!(!can_ship("sending"));
+    assert!(can_ship("sent"), "accepted by Shoppingfeed: the next parcel can go");
+    assert!(can_ship("failed"));
+}

@@ -193,7 +193,7 @@ export async function openStoreDirectory(s) {
 const USAGE_CODES = new Set([
   'Config', 'AmbiguousStore', 'NoStore', 'InvalidArgument', 'NotAllowed', 'Duplicate', 'Unsupported', 'UnknownOrder',
   'CarrierMissing', 'CarrierInvalid', 'TrackingNumberMissing', 'TrackingNumberPlaceholder', 'TrackingNumberInvalid',
-  'TrackingUrlInvalid', 'ItemUnknown', 'ItemRepeated', 'ItemQuantity', 'PartialShipUnsupported', 'AlreadyShipped',
+  'TrackingUrlInvalid', 'ItemUnknown', 'ItemRepeated', 'ItemQuantity', 'PartialShipUnsupported', 'AlreadyShipped', 'ShipmentPending',
 ]);
 
 /**

@@ -4,14 +4,15 @@
 // marketplace cancelled it first). Refusals (placeholder tracking number, partial shipment not allowed…) are
 // logged and kept in the order's metadata (`shoppingfeed_error`).
 
-/** Expands a per-carrier template: {trackingNumber} / {carrier}. */
+const { trackingUrlFor } = require('../index.cjs');
+
+/**
+ * The tracking URL from the per-carrier templates, by the engine's one rule (as the dashboard and `ship
+ * --carrier`): `{trackingNumber}`, `{carrier}`.
+ */
 function trackingUrlFrom(templates, carrier, trackingNumber) {
   if (!templates || !carrier || !trackingNumber) return null;
-  const key = Object.keys(templates).find((k) => k.toLowerCase() === carrier.toLowerCase()) ?? (templates['*'] ? '*' : null);
-  if (!key) return null;
-  return String(templates[key])
-    .replaceAll('{trackingNumber}', encodeURIComponent(trackingNumber))
-    .replaceAll('{carrier}', encodeURIComponent(carrier));
+  return trackingUrlFor(templates, carrier, trackingNumber);
 }
 
 const isHttpUrl = (s) => /^https?:\/\/\S+$/i.test(String(s ?? '').trim());

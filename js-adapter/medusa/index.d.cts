@@ -36,7 +36,7 @@ export interface ShoppingfeedMedusaOptions {
   shippingOptionId?: string;
   /** Carrier names sent to Shoppingfeed, by shipping option id, shipping option name or fulfillment provider id (default: the shipping option's name). */
   carriers?: Record<string, string>;
-  /** Tracking URL templates by carrier name (`{trackingNumber}`, `{carrier}`; key `*` for any), used when a label has no http(s) tracking URL. */
+  /** Tracking URL templates by carrier name (`{trackingNumber}`, `{carrier}`; key `*` for any; no `{trackingNumber}`: the number is appended), used when a label has no http(s) tracking URL. */
   trackingUrlTemplates?: Record<string, string>;
   /** The host's HTTP layer (default: the global fetch). */
   http?: OrderSyncOptions['http'];

@@ -16,7 +16,9 @@ export interface ShoppingfeedPluginOptions {
   /** Accept orders of channels that need the store's acceptance (default false). */
   autoAccept?: boolean;
   /** Tracking URL per carrier (matched case-insensitively on the fulfillment's method; `*` for any other), with
-   * `{trackingNumber}` (also `{trackingCode}`, `{carrier}`) replaced. Used when the fulfillment has no tracking URL. */
+   * `{trackingNumber}` and `{carrier}` replaced (`{trackingCode}`: a deprecated spelling of `{trackingNumber}`, still read;
+   * without `{trackingNumber}` the number is appended), the engine's one template syntax, checked at init. Used when
+   * the fulfillment has no tracking URL. */
   trackingUrlTemplates?: Record<string, string>;
   /** Name of the Fulfillment custom field holding a tracking URL (default `trackingUrl`; added unless it exists). */
   trackingUrlField?: string;

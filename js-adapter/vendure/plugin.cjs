@@ -3,6 +3,7 @@
 //   plugins: [DefaultSchedulerPlugin.init(), ShoppingfeedPlugin.init({ token, storeId })]
 
 const { core } = require('./peer.cjs');
+const { checkTrackingUrlTemplate } = require('../index.cjs');
 const { ENTITIES } = require('./entities.cjs');
 const { ShoppingfeedService, OPTIONS } = require('./service.cjs');
 const {
@@ -82,7 +83,13 @@ function checkOptions(o) {
   if (o.trackingUrlTemplates != null) {
     if (typeof o.trackingUrlTemplates !== 'object') fail('trackingUrlTemplates', 'must map carrier names to URL templates');
     for (const [carrier, url] of Object.entries(o.trackingUrlTemplates)) {
-      if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) fail(`trackingUrlTemplates.${carrier}`, 'must be an http(s) URL template');
+      if (typeof url !== 'string') fail(`trackingUrlTemplates.${carrier}`, 'must be an http(s) URL template');
+      // The engine's template rule: known placeholders ({trackingNumber}, {carrier}), a URL a buyer can open.
+      try {
+        checkTrackingUrlTemplate(url);
+      } catch (e) {
+        fail(`trackingUrlTemplates.${carrier}`, /** @type {Error} */ (e).message);
+      }
     }
   }
   return { ...o, everyMinutes: every, trackingUrlField: o.trackingUrlField ?? 'trackingUrl', trackingUrlTemplates: o.trackingUrlTemplates ?? {} };

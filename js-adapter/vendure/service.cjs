@@ -6,7 +6,7 @@
 // Every order rule (what to import, when to acknowledge, ship validation…) stays in the engine.
 
 const { core, nestCommon, typeorm } = require('./peer.cjs');
-const { createOrderSync } = require('../index.cjs');
+const { createOrderSync, trackingUrlFor } = require('../index.cjs');
 const { connectorOptions } = require('../lib/sync.cjs');
 const { VendureOrderStore } = require('./store.cjs');
 const { CODES } = require('./strategies.cjs');
@@ -83,16 +83,13 @@ function format(fields, msg) {
   return `${msg ?? ''}${extra}`;
 }
 
-/** Expands a per-carrier template: {trackingNumber} / {trackingCode} / {carrier}. */
+/**
+ * The tracking URL from the per-carrier templates, by the engine's one rule (as the dashboard and `ship
+ * --carrier`): `{trackingNumber}`, `{carrier}`; `{trackingCode}` still read, deprecated.
+ */
 function trackingUrlFrom(templates, carrier, trackingNumber) {
   if (!templates || !carrier || !trackingNumber) return null;
-  const key = Object.keys(templates).find((k) => k.toLowerCase() === carrier.toLowerCase()) ?? (templates['*'] ? '*' : null);
-  if (!key) return null;
-  const enc = encodeURIComponent(trackingNumber);
-  return String(templates[key])
-    .replaceAll('{trackingNumber}', enc)
-    .replaceAll('{trackingCode}', enc)
-    .replaceAll('{carrier}', encodeURIComponent(carrier));
+  return trackingUrlFor(templates, carrier, trackingNumber);
 }
 
 class ShoppingfeedService {

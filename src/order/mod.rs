@@ -9,6 +9,7 @@ pub mod model;
 mod path;
 pub mod shipment;
 pub mod status;
+pub mod template;
 
 pub use deadline::{Deadline, DeadlineState, deadline};
 pub use error::{OrderError, ShipmentError};

@@ -36,6 +36,20 @@ pub enum SyncError {
         /// Its state.
         state: String,
     },
+    /// A shipment of this order is recorded and not sent yet (by this process or another): a second
+    /// one would either be sent too or be lost, so none is recorded until the first has gone.
+    #[error(
+        "order {id} already has a shipment {state} (tracking number {tracking_number}): nothing new was recorded, a shipment goes \
+         once; the next sync sends the recorded one"
+    )]
+    ShipmentPending {
+        /// Shoppingfeed order id.
+        id: u64,
+        /// The recorded shipment's tracking number.
+        tracking_number: String,
+        /// Where it stands, for people (`waiting to be sent`, `being sent`).
+        state: String,
+    },
     /// The channel does not support the operation (API reference §5.12).
     #[error("{channel} does not support {operation}")]
     Unsupported {
@@ -70,6 +84,7 @@ impl SyncError {
             SyncError::Shipment(e) => e.code(),
             SyncError::UnknownOrder { .. } => "UnknownOrder",
             SyncError::Duplicate { .. } => "Duplicate",
+            SyncError::ShipmentPending { .. } => "ShipmentPending",
             SyncError::Unsupported { .. } => "Unsupported",
             SyncError::CycleInProgress => "CycleInProgress",
             SyncError::Locked => "Locked",

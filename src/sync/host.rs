@@ -64,7 +64,24 @@ pub trait Store {
     async fn save_operations(&self, records: &[OperationRecord]) -> Result<(), StoreError>;
     /// Operation records matching the query.
     async fn operations(&self, query: &OperationQuery) -> Result<Vec<OperationRecord>, StoreError>;
+    /// Writes a new operation record unless one with its id exists; false then, nothing written. Two
+    /// processes recording the same operation of one order pick the same id, so this is what stops the
+    /// second from overwriting the first. The default reads then writes, which leaves a short window:
+    /// a store that can insert atomically (a unique key) overrides it.
+    async fn insert_operation(&self, record: &OperationRecord) -> Result<bool, StoreError> {
+        insert_if_absent(self, record).await
+    }
     /// The marketplace changed an imported order's status (cancelled after import, refunded…): the
     /// shop should reflect it. `record` already carries the new status.
     async fn marketplace_status_changed(&self, record: &ImportRecord, previous: &OrderStatus) -> Result<(), StoreError>;
+}
+
+/// [`Store::insert_operation`] for stores without an atomic insert: a read, then a write.
+pub async fn insert_if_absent<S: Store + ?Sized>(store: &S, record: &OperationRecord) -> Result<bool, StoreError> {
+    let query = OperationQuery { states: vec![], shoppingfeed_id: Some(record.shoppingfeed_id) };
+    if store.operations(&query).await?.iter().any(|o| o.id == record.id) {
+        return Ok(false);
+    }
+    store.save_operations(std::slice::from_ref(record)).await?;
+    Ok(true)
 }

@@ -15,6 +15,25 @@ use crate::order::{ChannelSupport, Operation, OrderError, OrderStatus, ShipReque
 use chrono::Duration;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// `state` as the journal spells it.
+fn state_name(state: OperationState) -> String {
+    format!("{state:?}").to_ascii_lowercase()
+}
+
+/// The refusal naming the shipment already recorded.
+fn shipment_pending(id: u64, recorded: &OperationRecord) -> SyncError {
+    let tracking_number = match &recorded.payload {
+        OperationPayload::Ship { shipment } => shipment.tracking_number.clone(),
+        _ => String::new(),
+    };
+    let state = match recorded.state {
+        OperationState::Pending => "waiting to be sent".to_string(),
+        OperationState::Sending => "being sent".to_string(),
+        other => state_name(other),
+    };
+    SyncError::ShipmentPending { id, tracking_number, state }
+}
+
 /// Facts about an order needed to record an operation on it.
 struct OrderFacts {
     reference: String,
@@ -32,7 +51,17 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         existing: &[OperationRecord],
     ) -> OperationRecord {
         let op = payload.operation();
-        let n = existing.iter().filter(|o| o.operation() == op).count() + 1;
+        // One more than the highest number in use: another process recording the same operation at the
+        // same time picks the same id, and the store keeps only the first (insert_operation).
+        let prefix = format!("{id}:{op}:");
+        let n = existing
+            .iter()
+            .filter(|o| o.operation() == op)
+            .filter_map(|o| o.id.strip_prefix(&prefix)?.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0)
+            .max(existing.iter().filter(|o| o.operation() == op).count() as u64)
+            + 1;
         let now = self.now_iso();
         OperationRecord {
             id: format!("{id}:{op}:{n}"),
@@ -245,12 +274,20 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
             if let Some(dup) =
                 existing.iter().find(|o| o.operation() == op && !matches!(o.state, OperationState::Failed | OperationState::Canceled))
             {
-                return Err(SyncError::Duplicate { id, operation: op.to_string(), state: format!("{:?}", dup.state).to_ascii_lowercase() });
+                return Err(SyncError::Duplicate { id, operation: op.to_string(), state: state_name(dup.state) });
             }
         }
         let record = self.operation_record(id, &facts.reference, payload, &existing);
-        // Recorded before anything is sent.
-        self.store.save_operations(std::slice::from_ref(&record)).await?;
+        // Recorded before anything is sent, and only if no other caller recorded it meanwhile.
+        if !self.store.insert_operation(&record).await? {
+            let now = self.store.operations(&OperationQuery { states: vec![], shoppingfeed_id: Some(id) }).await?;
+            let theirs = now.iter().find(|o| o.id == record.id);
+            return Err(match theirs {
+                Some(o) if op == Operation::Ship => shipment_pending(id, o),
+                Some(o) => SyncError::Duplicate { id, operation: op.to_string(), state: state_name(o.state) },
+                None => SyncError::Duplicate { id, operation: op.to_string(), state: "recorded".into() },
+            });
+        }
         self.log("info", Some(id), format!("{op} of order {id} recorded"));
         self.try_flush().await;
         let now = self.store.operations(&OperationQuery { states: vec![], shoppingfeed_id: Some(id) }).await?;
@@ -272,9 +309,18 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
     }
 
     /// Ships an order (whole, or the given items): validated, recorded, then sent once. A second ship
-    /// of a fully shipped order is refused here, before anything is recorded.
+    /// of a fully shipped order is refused here, before anything is recorded; so is any ship while an
+    /// earlier one of the order is still pending or sending, even another parcel of a partial-ship
+    /// channel: until it has gone, a second call cannot be told from the same parcel typed again (two
+    /// people, two processes), and sending both would ship it twice. Once Shoppingfeed has accepted a
+    /// parcel (`sent`), the next one is taken.
     pub async fn ship(&self, id: u64, request: &ShipRequest) -> Result<OperationRecord, SyncError> {
         self.record_and_send(id, |facts, existing| {
+            if let Some(waiting) = existing.iter().find(|o| {
+                matches!(o.payload, OperationPayload::Ship { .. }) && matches!(o.state, OperationState::Pending | OperationState::Sending)
+            }) {
+                return Err(shipment_pending(id, waiting));
+            }
             let mut shipped: BTreeMap<u64, u32> = BTreeMap::new();
             let mut whole = false;
             for o in existing.iter().filter(|o| !matches!(o.state, OperationState::Failed | OperationState::Canceled)) {

@@ -112,8 +112,7 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         for op in done {
             let Some(rec) = records.get_mut(&op.shoppingfeed_id) else { continue };
             let status = match &op.payload {
-                OperationPayload::Ship { shipment } if shipment.complete => OrderStatus::Shipped,
-                OperationPayload::Ship { .. } => OrderStatus::PartiallyShipped,
+                OperationPayload::Ship { .. } => self.ship_status(op.shoppingfeed_id).await?,
                 OperationPayload::Cancel { .. } => OrderStatus::Cancelled,
                 OperationPayload::Refund { products, .. } if products.is_empty() => OrderStatus::Refunded,
                 OperationPayload::Refund { .. } => OrderStatus::PartiallyRefunded,
@@ -127,5 +126,19 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
         let list: Vec<ImportRecord> = records.into_values().collect();
         self.store.save_imports(&list).await?;
         Ok(())
+    }
+
+    /// Shipped once the parcel that completes the order and every parcel before it went through:
+    /// marketplaces run tickets in no set order, so the last parcel may be confirmed before the first.
+    async fn ship_status(&self, id: u64) -> Result<OrderStatus, SyncError> {
+        let ops = self.store.operations(&OperationQuery { states: vec![], shoppingfeed_id: Some(id) }).await?;
+        let parcels: Vec<&OperationRecord> = ops
+            .iter()
+            .filter(|o| !matches!(o.state, OperationState::Failed | OperationState::Canceled))
+            .filter(|o| matches!(o.payload, OperationPayload::Ship { .. }))
+            .collect();
+        let completed = parcels.iter().any(|o| matches!(&o.payload, OperationPayload::Ship { shipment } if shipment.complete));
+        let all_through = parcels.iter().all(|o| o.state == OperationState::Succeeded);
+        Ok(if completed && all_through { OrderStatus::Shipped } else { OrderStatus::PartiallyShipped })
     }
 }

@@ -75,8 +75,11 @@ pub struct OrderView {
     pub latest_ship_date: Option<String>,
     /// Deadline status (only meaningful while unshipped).
     pub deadline: Deadline,
-    /// The shipment, if one was recorded.
+    /// The shipment, if one was recorded: the latest live one, else the latest failed one.
     pub shipment: Option<ShipmentView>,
+    /// Every parcel recorded and not failed or canceled, oldest first: a partial-ship channel takes
+    /// several, and each has its own tracking number the buyer may ask about.
+    pub parcels: Vec<ShipmentView>,
     /// Every operation, oldest first.
     pub operations: Vec<OperationView>,
     /// Operations the status allows now.
@@ -85,13 +88,8 @@ pub struct OrderView {
     pub needs_attention: bool,
 }
 
-/// Builds the view of `record` with its `operations` at `now`.
-pub fn order_view(record: &ImportRecord, operations: &[OperationRecord], now: DateTime<Utc>) -> OrderView {
-    let mut ops: Vec<&OperationRecord> = operations.iter().filter(|o| o.shoppingfeed_id == record.shoppingfeed_id).collect();
-    ops.sort_by(|a, b| a.recorded_at.cmp(&b.recorded_at).then_with(|| a.id.cmp(&b.id)));
-    let ship_ops: Vec<&&OperationRecord> = ops.iter().filter(|o| o.operation() == Operation::Ship).collect();
-    let live = ship_ops.iter().rev().find(|o| !matches!(o.state, OperationState::Failed | OperationState::Canceled));
-    let shipment = live.or(ship_ops.last()).and_then(|o| match &o.payload {
+fn shipment_view(o: &OperationRecord) -> Option<ShipmentView> {
+    match &o.payload {
         OperationPayload::Ship { shipment } => Some(ShipmentView {
             carrier: shipment.carrier.clone(),
             tracking_number: shipment.tracking_number.clone(),
@@ -101,7 +99,18 @@ pub fn order_view(record: &ImportRecord, operations: &[OperationRecord], now: Da
             message: o.message.clone(),
         }),
         _ => None,
-    });
+    }
+}
+
+/// Builds the view of `record` with its `operations` at `now`.
+pub fn order_view(record: &ImportRecord, operations: &[OperationRecord], now: DateTime<Utc>) -> OrderView {
+    let mut ops: Vec<&OperationRecord> = operations.iter().filter(|o| o.shoppingfeed_id == record.shoppingfeed_id).collect();
+    ops.sort_by(|a, b| a.recorded_at.cmp(&b.recorded_at).then_with(|| a.id.cmp(&b.id)));
+    let ship_ops: Vec<&&OperationRecord> = ops.iter().filter(|o| o.operation() == Operation::Ship).collect();
+    let is_live = |o: &OperationRecord| !matches!(o.state, OperationState::Failed | OperationState::Canceled);
+    let live = ship_ops.iter().rev().find(|o| is_live(o));
+    let shipment = live.or(ship_ops.last()).and_then(|o| shipment_view(o));
+    let parcels = ship_ops.iter().filter(|o| is_live(o)).filter_map(|o| shipment_view(o)).collect();
     let status = &record.order.status;
     let shipped = live.is_some() || matches!(status, OrderStatus::Shipped | OrderStatus::PartiallyShipped) || status.is_closed();
     let due = record.order.latest_ship_date.as_deref().and_then(parse_timestamp);
@@ -130,6 +139,7 @@ pub fn order_view(record: &ImportRecord, operations: &[OperationRecord], now: Da
         latest_ship_date: record.order.latest_ship_date.clone(),
         deadline,
         shipment,
+        parcels,
         operations: ops
             .iter()
             .map(|o| OperationView {
@@ -145,9 +155,12 @@ pub fn order_view(record: &ImportRecord, operations: &[OperationRecord], now: Da
         allowed: Operation::ALL
             .into_iter()
             .filter(|op| lifecycle::check(status, *op).is_ok())
+            // No ship while everything is shipped, nor while a shipment waits to be sent (the engine
+            // refuses it then: ShipmentPending).
             .filter(|op| {
                 !(*op == Operation::Ship
-                    && live.is_some_and(|o| matches!(&o.payload, OperationPayload::Ship { shipment } if shipment.complete)))
+                    && (live.is_some_and(|o| matches!(&o.payload, OperationPayload::Ship { shipment } if shipment.complete))
+                        || ship_ops.iter().any(|o| matches!(o.state, OperationState::Pending | OperationState::Sending))))
             })
             .collect(),
         needs_attention,

@@ -1,10 +1,11 @@
 //! Pure helpers the dashboard and the CLI share with the engine, so a rule is written once.
 
 use super::convert::{from_js, to_js};
-use super::error::{mapping_error, order_error, shipment_error};
+use super::error::{js_error, mapping_error, order_error, shipment_error};
 use crate::mapping::{MappingOptions, to_draft};
 use crate::order::lenient::parse_timestamp;
 use crate::order::shipment::{OrderedLine, validate};
+use crate::order::template;
 use crate::order::{ChannelSupport, OrderStatus, ShipRequest, allowances, deadline, parse_order, parse_order_value};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -66,10 +67,22 @@ struct ShipContext {
 /// Validates a shipment exactly as the engine will: { carrier, trackingNumber, trackingUrl?, items? },
 /// with an optional context { lines: [{ id, quantity }], channel, shipped: [{ id, quantity }] }.
 /// Returns the cleaned shipment or throws a `ShipmentError` with `code` and `field`.
+/// Without the lines only the fields and the channel's rules are checked (carrier, tracking number,
+/// tracking URL): items can be judged only against the order's lines, which the engine reads from the
+/// journal when it ships.
 #[wasm_bindgen(js_name = validateShipment)]
 pub fn validate_shipment(shipment: JsValue, context: JsValue) -> Result<JsValue, JsValue> {
     let req: ShipRequest = from_js(shipment, "shipment")?;
     let ctx: ShipContext = if context.is_undefined() || context.is_null() { ShipContext::default() } else { from_js(context, "context")? };
+    if ctx.lines.is_empty() {
+        // The channel's own rules (a tracking URL required) apply without the lines; the items wait for
+        // the engine.
+        let fields = ShipRequest { items: Vec::new(), ..req.clone() };
+        let mut valid = validate(&fields, &[], &BTreeMap::new(), &ctx.channel).map_err(|e| shipment_error(&e))?;
+        valid.complete = req.items.is_empty();
+        valid.items = req.items;
+        return to_js(&valid);
+    }
     let mut shipped: BTreeMap<u64, u32> = BTreeMap::new();
     for l in &ctx.shipped {
         *shipped.entry(l.id).or_default() += l.quantity;
@@ -102,6 +115,46 @@ pub fn order_view_js(record: JsValue, operations: JsValue, now: JsValue) -> Resu
         if operations.is_undefined() || operations.is_null() { Vec::new() } else { from_js(operations, "operations")? };
     let now = now_from(&now);
     to_js(&crate::sync::order_view(&record, &ops, now))
+}
+
+/// The tracking URL a template gives: `fillTrackingUrl(template, trackingNumber, carrier?)`. The number
+/// (and carrier) go in URL-encoded at `{trackingNumber}` (`{carrier}`), or the number is appended.
+#[wasm_bindgen(js_name = fillTrackingUrl)]
+pub fn fill_tracking_url(template: &str, tracking_number: &str, carrier: Option<String>) -> String {
+    template::fill(template, tracking_number, carrier.as_deref().unwrap_or(""))
+}
+
+/// The tracking URL for a carrier from configured templates (`{ name: template }` or
+/// `[{ name, template }]`): its own template whatever the case, else the `*` one; null when none.
+#[wasm_bindgen(js_name = trackingUrlFor)]
+pub fn tracking_url_for(templates: JsValue, carrier: &str, tracking_number: &str) -> Result<JsValue, JsValue> {
+    if templates.is_undefined() || templates.is_null() || tracking_number.trim().is_empty() {
+        return Ok(JsValue::NULL);
+    }
+    #[derive(Deserialize)]
+    struct Named {
+        name: String,
+        template: String,
+    }
+    let list: Vec<(String, String)> = if js_sys::Array::is_array(&templates) {
+        from_js::<Vec<Named>>(templates, "templates")?.into_iter().map(|n| (n.name, n.template)).collect()
+    } else {
+        from_js::<BTreeMap<String, String>>(templates, "templates")?.into_iter().collect()
+    };
+    let found = template::template_for(list.iter().map(|(n, t)| (n.as_str(), t.as_str())), carrier);
+    Ok(found.map_or(JsValue::NULL, |t| JsValue::from(template::fill(t, tracking_number, carrier))))
+}
+
+/// Checks a tracking-URL template when it is configured; throws a `ConfigError` (`code` `Config`,
+/// `reason` `TemplatePlaceholderUnknown` or `TemplateInvalid`) naming the template.
+#[wasm_bindgen(js_name = checkTrackingUrlTemplate)]
+pub fn check_tracking_url_template(template: &str) -> Result<(), JsValue> {
+    template::check(template).map_err(|e| {
+        let v = js_error("ConfigError", "Config", &e.to_string());
+        let _ = js_sys::Reflect::set(&v, &"field".into(), &"trackingUrlTemplate".into());
+        let _ = js_sys::Reflect::set(&v, &"reason".into(), &e.code().into());
+        v
+    })
 }
 
 /// The engine's version.

@@ -296,6 +296,15 @@ impl Store for JsStore {
         Self::list(v, "operations")
     }
 
+    async fn insert_operation(&self, record: &OperationRecord) -> Result<bool, StoreError> {
+        // Optional: stores written before it get the read-then-write fallback.
+        if function(&self.obj, "insertOperation").is_none() {
+            return crate::sync::host::insert_if_absent(self, record).await;
+        }
+        let v = self.call("insertOperation", &[Self::arg(record)?]).await?;
+        v.as_bool().ok_or_else(|| StoreError("insertOperation must answer true (written) or false (the id exists)".into()))
+    }
+
     async fn marketplace_status_changed(&self, record: &ImportRecord, previous: &OrderStatus) -> Result<(), StoreError> {
         self.call("marketplaceStatusChanged", &[Self::arg(record)?, JsValue::from_str(previous.as_str())]).await.map(|_| ())
     }

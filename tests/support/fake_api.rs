@@ -354,6 +354,11 @@ impl FakeShoppingfeed {
         self.0.borrow_mut().settle(operation, order, outcome)
     }
 
+    /// Settles the open tickets of one batch (the marketplace need not run batches in order).
+    pub fn settle_batch(&self, batch: &str, outcome: &Outcome) -> usize {
+        self.0.borrow_mut().settle_where(outcome, |t| t.json["batchId"].as_str() == Some(batch))
+    }
+
     /// From now on the deferred acknowledges run the moment the engine reads tickets: after it read
     /// the order list, before it reads their tickets.
     pub fn run_acks_on_ticket_read(&self) {
@@ -379,14 +384,20 @@ impl State {
     }
 
     fn settle(&mut self, operation: &str, order: Option<u64>, outcome: &Outcome) -> usize {
+        self.settle_where(outcome, |t| {
+            let oid = t.json["payload"]["id"].as_u64();
+            t.operation == operation && order.is_none_or(|o| Some(o) == oid)
+        })
+    }
+
+    fn settle_where(&mut self, outcome: &Outcome, wanted: impl Fn(&TicketRec) -> bool) -> usize {
         let s = self;
         let now = iso(s.now());
         let mut done = Vec::new();
         let mut touched = 0;
         for t in s.tickets.iter_mut() {
             let open = matches!(t.json["state"].as_str(), Some("scheduled" | "running"));
-            let oid = t.json["payload"]["id"].as_u64();
-            if t.operation != operation || !open || order.is_some_and(|o| Some(o) != oid) {
+            if !open || !wanted(t) {
                 continue;
             }
             touched += 1;

@@ -41,6 +41,8 @@ struct Inner {
     fail_save_imports: u32,
     status_changes: Vec<StatusChange>,
     lock: Option<(String, DateTime<Utc>)>,
+    /// Written just after the next `operations` read: another process recording at the same moment.
+    write_after_read: Option<OperationRecord>,
 }
 
 /// A shared handle (clones see the same data and the same lock, like two processes on one database).
@@ -66,6 +68,12 @@ impl MemoryStore {
     /// An empty store; the lock expires by `clock`.
     pub fn new(clock: ManualClock) -> Self {
         MemoryStore { inner: Rc::new(RefCell::new(Inner::default())), clock }
+    }
+
+    /// Writes `record` just after the next operations read, as another process recording the same
+    /// operation in the same instant would.
+    pub fn write_after_next_read(&self, record: OperationRecord) {
+        self.inner.borrow_mut().write_after_read = Some(record);
     }
 
     /// `create_order` refuses drafts with this SKU, with `message` (None: a message naming the SKU).
@@ -201,13 +209,28 @@ impl Store for MemoryStore {
 
     async fn operations(&self, query: &OperationQuery) -> Result<Vec<OperationRecord>, StoreError> {
         js_ids(query.shoppingfeed_id)?;
-        let s = self.inner.borrow();
-        Ok(s.operations
+        let mut s = self.inner.borrow_mut();
+        let found = s
+            .operations
             .values()
             .filter(|o| query.states.is_empty() || query.states.contains(&o.state))
             .filter(|o| query.shoppingfeed_id.is_none_or(|id| id == o.shoppingfeed_id))
             .cloned()
-            .collect())
+            .collect();
+        if let Some(r) = s.write_after_read.take() {
+            s.operations.insert(r.id.clone(), r);
+        }
+        Ok(found)
+    }
+
+    async fn insert_operation(&self, record: &OperationRecord) -> Result<bool, StoreError> {
+        js_ids([record.shoppingfeed_id])?;
+        let mut s = self.inner.borrow_mut();
+        if s.operations.contains_key(&record.id) {
+            return Ok(false);
+        }
+        s.operations.insert(record.id.clone(), record.clone());
+        Ok(true)
     }
 
     async fn marketplace_status_changed(&self, record: &ImportRecord, previous: &OrderStatus) -> Result<(), StoreError> {

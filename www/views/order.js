@@ -84,7 +84,9 @@ function draw(ctx, data, options) {
     canShip && actions
       ? h('button', { type: 'button', id: 'open-ship', 'aria-controls': 'ship-section', 'aria-expanded': String(Boolean(options.ship)), on: { click: toggle(shipSection, 'carrier') } }, 'Ship…')
       : h('button', { type: 'button', disabled: true, 'aria-describedby': 'ship-why' }, 'Ship…'),
-    canShip && actions ? null : h('span', { id: 'ship-why', class: 'muted small' }, !actions ? 'read-only dashboard' : v.shipment ? 'already shipped' : why('ship') ?? 'not allowed now'),
+    canShip && actions ? null : h('span', { id: 'ship-why', class: 'muted small' }, !actions ? 'read-only dashboard'
+      : v.shipment && ['pending', 'sending'].includes(v.shipment.state) ? `shipment ${v.shipment.trackingNumber} is waiting to be sent`
+        : v.shipment ? 'already shipped' : why('ship') ?? 'not allowed now'),
     canCancel && actions
       ? h('button', { type: 'button', class: 'danger', id: 'open-cancel', 'aria-controls': 'cancel-section', 'aria-expanded': 'false', on: { click: toggle(cancelSection, 'cancel-reason') } }, 'Cancel order…')
       : null,
@@ -215,18 +217,23 @@ function addressSection(title, a, relay, missing, draft) {
 
 /** @param {any} v */
 function shipmentSection(v) {
-  const s = v.shipment;
-  if (!s) return h('section', { class: 'card' }, h('h3', null, 'Shipment'), h('p', { class: 'muted' }, 'Not shipped yet.'));
-  const href = safeHttpUrl(s.trackingUrl);
-  return h('section', { class: 'card', 'aria-labelledby': 'shipment-title' },
-    h('h3', { id: 'shipment-title' }, 'Shipment'),
-    h('dl', { class: 'facts one' },
+  // Every parcel that went (a partial-ship channel takes several); with none, the last failed try.
+  const list = v.parcels?.length ? v.parcels : v.shipment ? [v.shipment] : [];
+  if (!list.length) return h('section', { class: 'card' }, h('h3', null, 'Shipment'), h('p', { class: 'muted' }, 'Not shipped yet.'));
+  const one = (/** @type {any} */ s, /** @type {number} */ i) => {
+    const href = safeHttpUrl(s.trackingUrl);
+    return h('dl', { class: 'facts one parcel', dataset: { tracking: s.trackingNumber } },
+      list.length > 1 ? fact('Parcel', `${i + 1} of ${list.length}`) : null,
       fact('State', h('span', { class: ['op-state', `op-${s.state}`] }, s.state)),
       fact('Carrier', s.carrier),
       fact('Tracking number', h('span', { class: 'mono' }, s.trackingNumber)),
       fact('Tracking URL', href ? h('a', { href, rel: 'noopener noreferrer', target: '_blank' }, s.trackingUrl) : (s.trackingUrl || '—')),
       fact('Items', s.items.length ? s.items.map((/** @type {any} */ i) => `${i.quantity} × item ${i.id}`).join(', ') : 'whole order'),
-      s.message ? fact('Message', h('span', { class: 'error-text' }, s.message)) : null));
+      s.message ? fact('Message', h('span', { class: 'error-text' }, s.message)) : null);
+  };
+  return h('section', { class: 'card', 'aria-labelledby': 'shipment-title' },
+    h('h3', { id: 'shipment-title' }, list.length > 1 ? `Shipment (${list.length} parcels)` : 'Shipment'),
+    list.map(one));
 }
 
 /**
@@ -337,9 +344,8 @@ function shipForm(ctx, data, v, support) {
   let urlEdited = false;
   const prefill = () => {
     if (urlEdited) return;
-    const c = carriers.find((x) => x.name.toLowerCase() === carrier.value.trim().toLowerCase());
-    const n = number.value.trim();
-    url.value = c && n ? fillTemplate(c.template, n) : '';
+    // The engine's template rule, as `ship --carrier` and the shop plugins apply it.
+    url.value = ctx.engine.trackingUrlFor(carriers, carrier.value, number.value) ?? '';
   };
   carrier.addEventListener('input', prefill);
   number.addEventListener('input', prefill);
@@ -452,11 +458,6 @@ function closeSection(section, openerId) {
   opener?.focus();
 }
 
-/** @param {string} template @param {string} number */
-function fillTemplate(template, number) {
-  const n = encodeURIComponent(number);
-  return template.includes('{number}') ? template.split('{number}').join(n) : template + n;
-}
 
 /** @param {import('../app.js').Ctx} ctx @param {any} v */
 function cancelForm(ctx, v) {

@@ -21,8 +21,10 @@ const USAGE = `usage: shoppingfeed-orders dashboard [--db FILE] [--port P] [--ho
                         dashboard reachable from other machines and requires an access token
   --access-token T      SHOPPINGFEED_DASHBOARD_TOKEN; at least ${dashboard.MIN_ACCESS_TOKEN} characters, asked by the page and
                         checked on every API call (open the page, or pass it once as URL#access=T)
-  --carrier NAME=URL    tracking-URL template of a carrier for the ship form, {number} marks the tracking
-                        number (repeat; replaces a default of the same name; NAME= removes it)
+  --carrier NAME=URL    tracking-URL template of a carrier for the ship form: {trackingNumber} marks the
+                        tracking number, {carrier} the carrier name ({number} still read, deprecated)
+                        (repeat; replaces a default of the same name; NAME= removes it). Also read from
+                        SHOPPINGFEED_CARRIERS (NAME=URL;NAME=URL), which \`ship --carrier\` uses too
 
 Without an API token the dashboard is read-only (no ship, cancel or import); the token stays on this
 side, it is never sent to the browser.
@@ -69,7 +71,7 @@ export default {
       }
       let extra;
       try {
-        extra = carriers.parseCarrierSpecs(values.carrier ?? []);
+        extra = { ...carriers.carriersFromEnv(process.env.SHOPPINGFEED_CARRIERS), ...carriers.parseCarrierSpecs(values.carrier ?? []) };
         carriers.carrierList(extra);
       } catch (err) {
         throw new UsageError(/** @type {Error} */ (err).message);

@@ -6,7 +6,8 @@ const USAGE = `usage: shoppingfeed-orders orders [--json] [--status S] [--channe
 
 ${GLOBAL_USAGE}
 
---json prints an array: [{"id","reference","channel","status","storeReference","acknowledged","shipment",...}]
+--json prints an array: [{"id","reference","channel","status","storeReference","acknowledged","shipment","parcels",...}]
+("shipment" is the latest shipment; "parcels" every one recorded and not failed, oldest first)
 `;
 
 /** @param {any} v */
@@ -21,11 +22,18 @@ function row(v) {
     storeReference: v.storeReference,
     acknowledged: v.acknowledged,
     shipment: v.shipment,
+    parcels: v.parcels,
     latestShipDate: v.latestShipDate,
     deadline: v.deadline.state,
     lastError: v.lastError,
     needsAttention: v.needsAttention,
   };
+}
+
+/** Every parcel of a partial shipment, else the one shipment (a failed one shows with its state). @param {any} r */
+function shipmentCell(r) {
+  const list = r.parcels.length ? r.parcels : r.shipment ? [r.shipment] : [];
+  return list.map((/** @type {any} */ s) => `${s.carrier} ${s.trackingNumber} (${s.state})`).join(', ') || '-';
 }
 
 /** @type {import('../shoppingfeed-orders.js').Command} */
@@ -62,9 +70,10 @@ export default {
         const head = ['id', 'channel', 'reference', 'status', 'shop order', 'ack', 'shipment', 'deadline'];
         const cells = rows.map((r) => [
           String(r.id), r.channel, r.reference, r.status, r.storeReference ?? '-', r.acknowledged ? 'yes' : 'no',
-          r.shipment ? `${r.shipment.carrier} ${r.shipment.trackingNumber} (${r.shipment.state})` : '-', r.deadline,
+          shipmentCell(r), r.deadline,
         ]);
-        const widths = head.map((h, i) => Math.min(40, Math.max(h.length, ...cells.map((c) => c[i].length))));
+        // The shipment column lists every parcel: room for two or three before it is cut.
+        const widths = head.map((h, i) => Math.min(h === 'shipment' ? 100 : 40, Math.max(h.length, ...cells.map((c) => c[i].length))));
         // Marketplace strings are untrusted: control characters are dropped before they reach a terminal.
         const clean = (/** @type {string} */ t) => t.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
         const fmt = (/** @type {string[]} */ c) => c.map((x, i) => clean(x).slice(0, widths[i]).padEnd(widths[i])).join('  ');

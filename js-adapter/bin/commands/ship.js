@@ -1,13 +1,20 @@
 // @ts-check
 // `shoppingfeed-orders ship ORDER_ID …`: validated, recorded, sent once (queued when the API is down).
+import { createRequire } from 'node:module';
 import { GLOBAL_USAGE, UsageError, describe, openConnector, parse, pkg, settings } from '../common.js';
+
+const require = createRequire(import.meta.url);
+/** @type {typeof import('../../lib/dashboard/carriers.cjs')} */
+const carriers = require('../../lib/dashboard/carriers.cjs');
 
 const USAGE = `usage: shoppingfeed-orders ship ORDER_ID --carrier C --tracking-number N [--tracking-url URL] [--item ITEM_ID:QTY ...]
 
   ORDER_ID               the Shoppingfeed order id
   --carrier C            carrier name as the marketplace should show it
   --tracking-number N    the carrier's tracking number (placeholders such as 0, N/A, TBD are refused)
-  --tracking-url URL     absolute http(s) tracking URL
+  --tracking-url URL     absolute http(s) tracking URL; default: filled in from the carrier's template
+                         (the dashboard's carrier list: Colissimo, Chronopost, DPD, DHL, GLS, UPS, Mondial
+                         Relay, PostNL, and SHOPPINGFEED_CARRIERS="NAME=URL;..." with {trackingNumber})
   --item ITEM_ID:QTY     ship only these items (repeat); default: the whole order
 
 ${GLOBAL_USAGE}
@@ -38,10 +45,22 @@ export default {
         if (!m) throw new UsageError(`--item must be ITEM_ID:QTY, got '${spec}'`);
         return { id: Number(m[1]), quantity: Number(m[2]) };
       });
+      let trackingUrl = values['tracking-url'] ?? null;
+      let templated = false;
+      if (trackingUrl === null && values.carrier && values['tracking-number']) {
+        let table;
+        try {
+          table = carriers.carrierList(carriers.carriersFromEnv(process.env.SHOPPINGFEED_CARRIERS));
+        } catch (err) {
+          throw new UsageError(/** @type {Error} */ (err).message);
+        }
+        trackingUrl = pkg.trackingUrlFor(table, values.carrier, values['tracking-number']);
+        templated = trackingUrl !== null;
+      }
       const shipment = {
         carrier: values.carrier ?? '',
         trackingNumber: values['tracking-number'] ?? '',
-        trackingUrl: values['tracking-url'] ?? null,
+        trackingUrl,
         items,
       };
       // Refuse bad input before touching the store or the network.
@@ -55,6 +74,7 @@ export default {
         if (values.json) process.stdout.write(`${JSON.stringify(op)}\n`);
         if (!values.quiet) {
           const sent = op.state === 'sent' || op.state === 'succeeded';
+          if (templated) process.stderr.write(`order ${id}: tracking URL from the ${values.carrier} template: ${trackingUrl}\n`);
           process.stderr.write(sent
             ? `order ${id}: shipment sent (batch ${op.batchId}); the next sync follows its ticket\n`
             : `order ${id}: shipment recorded, not confirmed by Shoppingfeed yet (${op.state}); the next sync sends or confirms it\n`);

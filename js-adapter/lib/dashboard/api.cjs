@@ -32,6 +32,7 @@ function statusOf(e) {
     case 'InvalidArgument':
       return 400;
     case 'AlreadyShipped':
+    case 'ShipmentPending':
     case 'NotAllowed':
     case 'Duplicate':
     case 'Unsupported':

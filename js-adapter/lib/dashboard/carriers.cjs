@@ -1,44 +1,40 @@
 // @ts-check
 'use strict';
-// Tracking-URL templates per carrier, as a shop admin configures them: `{number}` is replaced by the
-// tracking number (URL-encoded); a template without it gets the number appended. The page pre-fills the
-// ship form's tracking URL from them; the engine still validates whatever URL is finally sent.
+// Tracking-URL templates per carrier, as a shop admin configures them, in the engine's one syntax
+// (`{trackingNumber}`, `{carrier}`; `{number}` still read, deprecated): the page pre-fills the ship
+// form's tracking URL from them and `ship --carrier` fills it in; the engine still validates whatever
+// URL is finally sent.
 
+const engine = require('../engine.cjs');
 const { codedError } = require('../errors.cjs');
 
 /** Public tracking pages of the carriers French and Benelux marketplace sellers use most. */
 const DEFAULT_CARRIERS = Object.freeze({
-  Colissimo: 'https://www.laposte.fr/outils/suivre-vos-envois?code={number}',
-  Chronopost: 'https://www.chronopost.fr/tracking-no-cms/suivi-page?listeNumerosLT={number}',
-  DPD: 'https://trace.dpd.fr/fr/trace/{number}',
-  DHL: 'https://www.dhl.com/fr-en/home/tracking.html?tracking-id={number}',
-  GLS: 'https://gls-group.com/FR/fr/suivi-colis?match={number}',
-  UPS: 'https://www.ups.com/track?tracknum={number}',
-  'Mondial Relay': 'https://www.mondialrelay.fr/suivi-de-colis/?NumeroExpedition={number}',
-  PostNL: 'https://jouw.postnl.nl/track-and-trace/{number}',
+  Colissimo: 'https://www.laposte.fr/outils/suivre-vos-envois?code={trackingNumber}',
+  Chronopost: 'https://www.chronopost.fr/tracking-no-cms/suivi-page?listeNumerosLT={trackingNumber}',
+  DPD: 'https://trace.dpd.fr/fr/trace/{trackingNumber}',
+  DHL: 'https://www.dhl.com/fr-en/home/tracking.html?tracking-id={trackingNumber}',
+  GLS: 'https://gls-group.com/FR/fr/suivi-colis?match={trackingNumber}',
+  UPS: 'https://www.ups.com/track?tracknum={trackingNumber}',
+  'Mondial Relay': 'https://www.mondialrelay.fr/suivi-de-colis/?NumeroExpedition={trackingNumber}',
+  PostNL: 'https://jouw.postnl.nl/track-and-trace/{trackingNumber}',
 });
 
 /**
- * Checks a template: an absolute http(s) URL once the number is in.
+ * Checks a template as the engine reads it; the error names the carrier.
  * @param {string} name @param {string} template
  */
 function checkTemplate(name, template) {
-  const sample = fill(template, '0000');
-  let url;
   try {
-    url = new URL(sample);
-  } catch {
-    throw codedError('ConfigError', 'Config', `carrier ${name}: tracking URL template \`${template}\` is not an absolute URL`, { field: 'carriers' });
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw codedError('ConfigError', 'Config', `carrier ${name}: tracking URL template must be http(s), got \`${template}\``, { field: 'carriers' });
+    engine.checkTrackingUrlTemplate(template);
+  } catch (e) {
+    throw codedError('ConfigError', 'Config', `carrier ${name}: ${/** @type {Error} */ (e).message}`, { field: 'carriers' });
   }
 }
 
-/** The template with the number in. @param {string} template @param {string} number */
-function fill(template, number) {
-  const n = encodeURIComponent(number);
-  return template.includes('{number}') ? template.split('{number}').join(n) : template + n;
+/** The template with the number in. @param {string} template @param {string} number @param {string} [carrier] */
+function fill(template, number, carrier = '') {
+  return engine.fillTrackingUrl(template, number, carrier);
 }
 
 /**
@@ -73,10 +69,25 @@ function parseCarrierSpecs(specs) {
   const out = {};
   for (const spec of specs) {
     const i = spec.indexOf('=');
-    if (i <= 0) throw codedError('ConfigError', 'Config', `--carrier must be NAME=URL_TEMPLATE, got '${spec}'`, { field: 'carriers' });
+    if (i <= 0) throw codedError('ConfigError', 'Config', `a carrier must be given as NAME=URL_TEMPLATE, got '${spec}'`, { field: 'carriers' });
     out[spec.slice(0, i).trim()] = spec.slice(i + 1).trim();
   }
   return out;
 }
 
-module.exports = { DEFAULT_CARRIERS, carrierList, parseCarrierSpecs, fill };
+/**
+ * `SHOPPINGFEED_CARRIERS`: `NAME=URL_TEMPLATE` specs separated by `;` or new lines, read by `dashboard`
+ * and `ship` alike, so the page and the command line fill in the same URLs.
+ * @param {string | undefined} value
+ * @returns {Record<string, string>}
+ */
+function carriersFromEnv(value) {
+  const specs = String(value ?? '').split(/[;\n]/).map((s) => s.trim()).filter(Boolean);
+  try {
+    return parseCarrierSpecs(specs);
+  } catch (e) {
+    throw codedError('ConfigError', 'Config', `SHOPPINGFEED_CARRIERS: ${/** @type {Error} */ (e).message}`, { field: 'carriers' });
+  }
+}
+
+module.exports = { DEFAULT_CARRIERS, carrierList, parseCarrierSpecs, carriersFromEnv, fill };

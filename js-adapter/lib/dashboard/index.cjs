@@ -43,7 +43,7 @@ function toMs(v) {
  * @property {number} [port]           port (default 0: any free one)
  * @property {string | null} [accessToken]  required for a non-loopback bind; checked on every API call
  * @property {string} [wwwDir]         the page (default: the package's www/)
- * @property {Record<string, string>} [carriers]  extra tracking-URL templates, `{number}` placeholder
+ * @property {Record<string, string>} [carriers]  extra tracking-URL templates (`{trackingNumber}`, `{carrier}`; `{number}` deprecated)
  * @property {() => number | string | Date} [now]  engine time (sandboxes with a manual clock)
  * @property {string[]} [secrets]      strings no answer may carry (give the Shoppingfeed token)
  */

@@ -82,6 +82,13 @@ class MemoryStore {
     for (const r of records) this.ops.set(r.id, structuredClone(r));
   }
 
+  /** Writes a new operation record unless its id exists (then false, nothing written). @param {any} record */
+  async insertOperation(record) {
+    if (this.ops.has(record.id)) return false;
+    this.ops.set(record.id, structuredClone(record));
+    return true;
+  }
+
   /** @param {{states: string[], shoppingfeedId: number | null}} q */
   async operations(q) {
     const out = [];

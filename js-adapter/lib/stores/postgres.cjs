@@ -615,6 +615,18 @@ class PostgresStore {
     await this.#retry(() => this.#q(this.#sql.opPut, [this.storeId, ...cols]));
   }
 
+  /**
+   * Writes a new operation record unless one with its id exists: false then, nothing written (the
+   * primary key decides between two processes recording the same operation at once).
+   * @param {OperationRecord} r @returns {Promise<boolean>}
+   */
+  async insertOperation(r) {
+    const v = [text(r.id), String(r.shoppingfeedId), text(r.payload?.operation), text(r.state), textOrNull(r.batchId),
+      text(r.recordedAt ?? nowIso()), text(r.updatedAt ?? nowIso()), JSON.stringify(r)];
+    const res = await this.#retry(() => this.#q(this.#sql.opInsert, [this.storeId, ...v]));
+    return res.rowCount === 1;
+  }
+
   /** A single statement run again after a deadlock. @template T @param {() => Promise<T>} fn @returns {Promise<T>} */
   async #retry(fn) {
     for (let attempt = 1; ; attempt++) {
@@ -914,6 +926,8 @@ function statements(s) {
               shoppingfeed_id = excluded.shoppingfeed_id, operation = excluded.operation, state = excluded.state,
               batch_id = excluded.batch_id, recorded_at = excluded.recorded_at, updated_at = excluded.updated_at,
               record = excluded.record`,
+    opInsert: `INSERT INTO ${s}.operations (store_id, id, shoppingfeed_id, operation, state, batch_id, recorded_at, updated_at, record)
+               VALUES ($1, $2, $3::bigint, $4, $5, $6, $7, $8, $9) ON CONFLICT (store_id, id) DO NOTHING`,
     ops: `SELECT record FROM ${s}.operations WHERE store_id = $1 AND ($2::text[] IS NULL OR state = ANY ($2::text[]))
             AND ($3::bigint IS NULL OR shoppingfeed_id = $3::bigint) ORDER BY recorded_at, seq`,
     opsOf: `SELECT shoppingfeed_id AS id, record FROM ${s}.operations WHERE store_id = $1 AND shoppingfeed_id = ANY ($2::bigint[])

@@ -254,6 +254,9 @@ class SqliteStore {
                   shoppingfeed_id = excluded.shoppingfeed_id, operation = excluded.operation, state = excluded.state,
                   batch_id = excluded.batch_id, recorded_at = excluded.recorded_at, updated_at = excluded.updated_at,
                   record = excluded.record`),
+      opInsert: p(`INSERT INTO operations (id, shoppingfeed_id, operation, state, batch_id, recorded_at, updated_at, record)
+                   VALUES (@id, @shoppingfeedId, @operation, @state, @batchId, @recordedAt, @updatedAt, @record)
+                   ON CONFLICT (id) DO NOTHING`),
       opsOf: p(`SELECT shoppingfeed_id AS id, record FROM operations WHERE shoppingfeed_id IN (SELECT value FROM json_each(?))
                 ORDER BY recorded_at, rowid`),
       orderIdOf: p('SELECT id FROM orders WHERE shoppingfeed_id = ?').pluck(),
@@ -493,6 +496,25 @@ class SqliteStore {
         });
       }
     });
+  }
+
+  /**
+   * Writes a new operation record unless one with its id exists: false then, nothing written. The
+   * primary key decides, so of two processes recording the same operation at once only the first wins.
+   * @param {OperationRecord} r @returns {Promise<boolean>}
+   */
+  async insertOperation(r) {
+    const changes = this.#durable(() => this.#s.opInsert.run({
+      id: r.id,
+      shoppingfeedId: r.shoppingfeedId,
+      operation: r.payload?.operation ?? '',
+      state: r.state,
+      batchId: r.batchId ?? null,
+      recordedAt: r.recordedAt ?? nowIso(),
+      updatedAt: r.updatedAt ?? nowIso(),
+      record: JSON.stringify(r),
+    }).changes);
+    return changes === 1;
   }
 
   /**

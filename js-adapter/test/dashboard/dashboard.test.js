@@ -50,7 +50,7 @@ const served = /** @type {{method: string, url: string, origin?: string, status?
 /** Dialogs opened by any page (alert/confirm/prompt): must stay empty. */
 const dialogs = /** @type {string[]} */ ([]);
 /** Ids of orders the tests use. */
-const ids = { xss: 0, atRisk: 0, ship: 0, invalid: 0, mano: 0 };
+const ids = { xss: 0, atRisk: 0, ship: 0, invalid: 0, mano: 0, parcels: 0, pending: 0 };
 
 /** Content-Encodings the page received. */
 const pageEncodings = /** @type {WeakMap<import('playwright-core').Page, Set<string>>} */ (new WeakMap());
@@ -166,6 +166,11 @@ before(async () => {
     channel: 'bol', fulfilled: false,
     createdAt: new Date(now - 46 * 3600_000).toISOString(), latestShipDate: new Date(now + 2 * 3600_000).toISOString(),
   }], { importNow: true }).orders;
+  // Two lines on a channel that takes partial shipments: shipped in two parcels from the page.
+  const [parcels] = c.createOrders([{
+    channel: 'bol', fulfilled: false,
+    items: [{ reference: 'KB-DE-101', quantity: 2, price: 39.99 }, { reference: 'LAMP-ETE', quantity: 1, price: 34.9 }],
+  }], { importNow: true }).orders;
   // Unreadable item quantity: the engine cannot parse it, the import fails and is retried each cycle.
   c.createOrders([{ channel: 'zalando', fulfilled: false, override: { 'items[0].quantity': 'two' } }], { importNow: true });
   store = new pkg.SqliteStore(path.join(tmp, 'orders.db'));
@@ -174,11 +179,13 @@ before(async () => {
   assert.ok(report.imported >= 15, `the sync imported ${report.imported} orders`);
   ids.xss = Number(xss.orderId);
   ids.atRisk = Number(risk.orderId);
+  ids.parcels = Number(parcels.orderId);
   const { items } = await store.listOrders({ limit: 200 });
   const views = items.map((/** @type {any} */ i) => /** @type {any} */ (pkg.orderView(i.record, i.operations)));
-  const shippable = (/** @type {string} */ channel) => views.filter((/** @type {any} */ v) => v.channel.name === channel && v.allowed.includes('ship') && v.id !== ids.xss && v.id !== ids.atRisk);
+  const shippable = (/** @type {string} */ channel) => views.filter((/** @type {any} */ v) => v.channel.name === channel && v.allowed.includes('ship') && v.id !== ids.xss && v.id !== ids.atRisk && v.id !== ids.parcels);
   ids.ship = shippable('Zalando')[0].id;
   ids.invalid = shippable('Amazon')[0].id;
+  ids.pending = shippable('Amazon')[1].id;
   ids.mano = shippable('Monechelle')[0].id;
   dash = await startDashboard({ store, sync, secrets: [sandbox.token] });
   dash.server.on('request', (req, res) => {
@@ -365,6 +372,87 @@ describe('dashboard (headless Chromium, sandbox-filled SQLite store)', { timeout
     await page.waitForSelector(`#orders-body tr[data-id="${ids.ship}"]`);
     assert.equal(await page.textContent(`#orders-body tr[data-id="${ids.ship}"] .deadline`), 'shipped (sent)');
     assert.equal(await page.locator(`#orders-body tr[data-id="${ids.ship}"] a.button`).count(), 0);
+    await page.context().close();
+  });
+
+  test('item ship from the page: two parcels, each with its items; the order page lists both; the journal ends shipped', async () => {
+    sandbox.control.clearRequests();
+    const id = ids.parcels;
+    const [a, b] = /** @type {any} */ (await store.loadImports([id]))[0].order.lines.map((/** @type {any} */ l) => l.id);
+    const page = await newPage();
+    /** Ships one parcel through the form: the quantities of the two lines, then a tracking number. */
+    const parcel = async (/** @type {number[]} */ quantities, /** @type {string} */ number) => {
+      await page.goto(`${dash.url}#/orders/${id}/ship`);
+      await page.waitForSelector('#ship-form .items-pick');
+      for (const [i, q] of quantities.entries()) await page.fill(`#qty-${i}`, String(q));
+      await page.fill('#carrier', 'PostNL');
+      await page.fill('#tracking-number', number);
+      await page.click('#ship-form button[type="submit"]');
+      // The parcel on the order page, or the refusal the form shows.
+      const outcome = await page.waitForFunction((n) => {
+        if (document.querySelector(`.parcel[data-tracking="${n}"]`)) return 'shown';
+        const refused = [...document.querySelectorAll('#ship-form .error-text, #ship-form .field-error:not([hidden])')].map((e) => e.textContent).join(' ');
+        return refused.trim() || false;
+      }, number);
+      const shown = await outcome.jsonValue();
+      assert.equal(shown, 'shown', `parcel ${number} refused: ${shown}`);
+      assert.match(String(await page.textContent('#notice')), /shipment sent to Shoppingfeed/);
+    };
+    await parcel([2, 0], '3SKAAA0000001');
+    // The second form offers only what is left: the first line is done.
+    await page.goto(`${dash.url}#/orders/${id}/ship`);
+    await page.waitForSelector('#ship-form .items-pick');
+    assert.equal(await page.getAttribute('#qty-0', 'max'), '0');
+    await parcel([0, 1], '3SKAAA0000002');
+
+    const ships = sandbox.control.requests({ method: 'POST', path: '/order/ship' }).requests.map((/** @type {any} */ r) => r.body.order[0]);
+    assert.deepEqual(ships.map((/** @type {any} */ o) => [o.id, o.trackingNumber, o.items]),
+      [[id, '3SKAAA0000001', [{ id: a, quantity: 2 }]], [id, '3SKAAA0000002', [{ id: b, quantity: 1 }]]]);
+    assert.equal(await page.textContent('#shipment-title'), 'Shipment (2 parcels)');
+    assert.equal(await page.locator('.parcel').count(), 2);
+    assert.equal(await page.isDisabled('.actions button:first-child'), true, 'nothing left to ship');
+
+    // Once the marketplace ran both tickets, the journal has the order shipped.
+    for (let i = 0; i < 50 && (await store.loadImports([id]))[0].order.status !== 'shipped'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      await sync.runOnce();
+    }
+    assert.equal(/** @type {any} */ (await store.loadImports([id]))[0].order.status, 'shipped');
+    assert.deepEqual(dialogs, []);
+    await page.context().close();
+  });
+
+  test('a ship while another process\'s shipment of the order is unsent: 409 ShipmentPending naming it, nothing recorded or sent', async () => {
+    sandbox.control.clearRequests();
+    const id = ids.pending;
+    // Another process (a CLI run while the API was unreachable) recorded a shipment it could not send.
+    const closed = http.createServer();
+    await new Promise((r) => closed.listen(0, '127.0.0.1', () => r(undefined)));
+    const { port } = /** @type {import('node:net').AddressInfo} */ (closed.address());
+    await new Promise((r) => closed.close(() => r(undefined)));
+    const other = pkg.createOrderSync({ apiUrl: `http://127.0.0.1:${port}`, token: sandbox.token, storeId: sandbox.storeId, store, logger: false, retry: { maxAttempts: 1 } });
+    const first = await other.ship(id, { carrier: 'UPS', trackingNumber: '1Z999AA10123456784' });
+    assert.ok(['pending', 'sending'].includes(first.state), first.state);
+
+    const res = await fetch(`${dash.url}api/orders/${id}/ship`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Origin: dash.url.slice(0, -1) },
+      body: JSON.stringify({ carrier: 'DHL', trackingNumber: 'JD014600006540' }),
+    });
+    const body = await res.json();
+    assert.equal(res.status, 409, JSON.stringify(body));
+    assert.equal(body.error.code, 'ShipmentPending');
+    assert.match(body.error.message, /1Z999AA10123456784/);
+    assert.equal(body.operation, undefined, 'no operation answered: nothing was recorded');
+    const ops = await store.operations({ states: [], shoppingfeedId: id });
+    assert.deepEqual(ops.map((/** @type {any} */ o) => o.payload.shipment.trackingNumber), ['1Z999AA10123456784']);
+    assert.equal(sandbox.control.requests({ method: 'POST', path: '/order/ship' }).requests.length, 0);
+
+    // The page shows the recorded shipment as it stands, and no second ship.
+    const page = await newPage();
+    await page.goto(`${dash.url}#/orders/${id}`);
+    await page.waitForSelector('.parcel[data-tracking="1Z999AA10123456784"]');
+    assert.equal(await page.isDisabled('.actions button:first-child'), true);
+    assert.match(String(await page.textContent('#ship-why')), /1Z999AA10123456784 is waiting to be sent/);
     await page.context().close();
   });
 

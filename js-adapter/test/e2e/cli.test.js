@@ -528,6 +528,147 @@ describe('ship', () => {
   });
 });
 
+describe('partial shipments (issue 11): ship --item, parcel by parcel', () => {
+  /** @type {Awaited<ReturnType<typeof sandbox>>} */ let t;
+  const db = tmp.db('parcels.db');
+  /** @type {number[]} */ let ids = [];
+  const shipPosts = () => t.requests({ method: 'POST', path: '/order/ship' });
+  // Two lines each, as a DIY order on ManoMano (its channel name is Monechelle) or a Bol order comes.
+  const items = [{ reference: 'VIS-4X40-50', quantity: 2, price: 8.9 }, { reference: 'GANTS-T9', quantity: 1, price: 12.5 }];
+  before(async () => {
+    t = await sandbox({ orders: 5, seed: 31 });
+    ids = t.create([{ channel: 'manomano', items }, { channel: 'bol', items }]);
+    const r = await cli(['sync', '--once', '--json'], { env: t.env(db) });
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(() => t.close());
+
+  for (const [i, channel] of [[0, 'ManoMano'], [1, 'Bol']]) {
+    test(`${channel}: two parcels with --item → both sent with their items; the order ends shipped; \`orders\` lists both`, async () => {
+      const id = ids[/** @type {number} */ (i)];
+      const [a, b] = (await t.order(id)).items.map((/** @type {any} */ it) => it.id);
+      const numbers = [`25000${i}0000001`, `25000${i}0000002`];
+      const ship = (/** @type {string} */ n, /** @type {string} */ item) => cli(['ship', String(id), '--carrier', 'DPD', '--tracking-number', n,
+        '--tracking-url', `https://trace.dpd.fr/fr/trace/${n}`, '--item', item], { env: t.env(db) });
+
+      const first = await ship(numbers[0], `${a}:2`);
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stderr, /shipment sent/);
+      const second = await ship(numbers[1], `${b}:1`);
+      assert.equal(second.code, 0, second.stderr);
+      const posts = shipPosts().flatMap((q) => q.body.order).filter((/** @type {any} */ o) => o.id === id);
+      assert.deepEqual(posts.map((/** @type {any} */ o) => [o.trackingNumber, o.items]), [[numbers[0], [{ id: a, quantity: 2 }]], [numbers[1], [{ id: b, quantity: 1 }]]]);
+
+      const s = await cli(['sync', '--once', '--json'], { env: t.env(db) });
+      assert.equal(s.code, 0, s.stderr);
+      const o = await t.order(id);
+      assert.equal(o.status, 'shipped', 'Shoppingfeed has the order shipped after the last parcel');
+
+      const row = JSON.parse((await cli(['orders', '--json'], { env: t.env(db) })).stdout).find((/** @type {any} */ x) => x.id === id);
+      assert.equal(row.status, 'shipped', 'the journal has the order shipped after the last parcel');
+      assert.deepEqual(row.parcels.map((/** @type {any} */ p) => [p.trackingNumber, p.items, p.state]),
+        [[numbers[0], [{ id: a, quantity: 2 }], 'succeeded'], [numbers[1], [{ id: b, quantity: 1 }], 'succeeded']]);
+      const table = (await cli(['orders'], { env: t.env(db) })).stdout.split('\n').find((l) => l.startsWith(String(id)));
+      assert.ok(table?.includes(numbers[0]) && table.includes(numbers[1]), `the table lists both parcels: ${table}`);
+
+      const third = await ship(`25000${i}0000003`, `${a}:1`);
+      assert.equal(third.code, 2, 'nothing left to ship');
+      assert.equal(shipPosts().flatMap((q) => q.body.order).filter((/** @type {any} */ x) => x.id === id).length, 2);
+    });
+  }
+});
+
+describe('one shipment per order (issue 11): a second ship while the first is unsent is refused, naming it', () => {
+  /** @type {Awaited<ReturnType<typeof sandbox>>} */ let t;
+  const db = tmp.db('once.db');
+  /** @type {number[]} */ let ids = [];
+  const shipsOf = (/** @type {number} */ id) => t.requests({ method: 'POST', path: '/order/ship' })
+    .flatMap((q) => q.body.order).filter((/** @type {any} */ o) => o.id === id).map((/** @type {any} */ o) => o.trackingNumber);
+  before(async () => {
+    t = await sandbox({ orders: 5, seed: 32 });
+    ids = t.create([{ channel: 'amazon' }, { channel: 'bol' }, { channel: 'amazon' }, { channel: 'zalando' }, { channel: 'bol' }]);
+    const r = await cli(['sync', '--once', '--json'], { env: t.env(db) });
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(() => t.close());
+
+  test('first ship recorded while the API is down; a second one → exit 2 naming the first tracking number; only the first is sent', async () => {
+    const id = ids[0];
+    const down = `http://127.0.0.1:${await closedPort()}`;
+    const first = await cli(['ship', String(id), '--carrier', 'UPS', '--tracking-number', '1Z999AA10123456784'], { env: t.env(db, { SHOPPINGFEED_API_URL: down }) });
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /recorded/);
+
+    const second = await cli(['ship', String(id), '--carrier', 'DHL', '--tracking-number', 'JD014600006540'], { env: t.env(db) });
+    assert.equal(second.code, 2, second.stderr);
+    assert.match(second.stderr, /1Z999AA10123456784/, 'the message names the shipment already recorded');
+    assert.match(second.stderr, /nothing new was recorded/);
+    assert.doesNotMatch(second.stderr, /next sync sends it\b|shipment recorded/);
+    assert.equal(second.stderr.trim().split('\n').length, 1);
+    const row = JSON.parse((await cli(['orders', '--json'], { env: t.env(db) })).stdout).find((/** @type {any} */ x) => x.id === id);
+    assert.deepEqual(row.parcels.map((/** @type {any} */ p) => p.trackingNumber), ['1Z999AA10123456784']);
+
+    const s = await cli(['sync', '--once', '--json'], { env: t.env(db) });
+    assert.equal(s.code, 0, s.stderr);
+    assert.deepEqual(shipsOf(id), ['1Z999AA10123456784'], 'the recorded shipment went, once; the refused one never');
+  });
+
+  test('two `ship` processes on one order at once: one is recorded and sent, the other exit 2; no tracking number silently dropped', async () => {
+    for (const id of ids.slice(1)) {
+      const numbers = ['3SABCD0000001', '3SABCD0000002'];
+      const runs = await Promise.all(numbers.map((n) => cli(['ship', String(id), '--carrier', 'PostNL', '--tracking-number', n], { env: t.env(db) })));
+      const won = runs.filter((r) => r.code === 0);
+      assert.equal(won.length, 1, `order ${id}: exactly one ship is taken: ${runs.map((r) => `${r.code} ${r.stderr.trim()}`).join(' | ')}`);
+      const winner = numbers[runs.indexOf(won[0])];
+      const loser = runs.find((r) => r.code !== 0);
+      assert.equal(loser?.code, 2, loser?.stderr);
+      assert.ok(loser?.stderr.includes(winner) || /already fully shipped/.test(loser?.stderr ?? ''), `the refusal names ${winner}: ${loser?.stderr}`);
+
+      const s = await cli(['sync', '--once', '--json'], { env: t.env(db) });
+      assert.equal(s.code, 0, s.stderr);
+      assert.deepEqual(shipsOf(id), [winner], `order ${id}: the sandbox got the taken shipment once`);
+      const row = JSON.parse((await cli(['orders', '--json'], { env: t.env(db) })).stdout).find((/** @type {any} */ x) => x.id === id);
+      assert.deepEqual(row.parcels.map((/** @type {any} */ p) => p.trackingNumber), [winner], 'the journal has the one that went');
+    }
+  });
+});
+
+describe('one template syntax (issue 11): ship --carrier alone fills the tracking URL from the carrier\'s template', () => {
+  /** @type {Awaited<ReturnType<typeof sandbox>>} */ let t;
+  const db = tmp.db('template.db');
+  /** @type {number[]} */ let ids = [];
+  before(async () => {
+    t = await sandbox({ orders: 5, seed: 33 });
+    ids = t.create([{ channel: 'amazon' }, { channel: 'zalando' }]);
+    const r = await cli(['sync', '--once', '--json'], { env: t.env(db) });
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(() => t.close());
+
+  /** The tracking link of the order's ship POST, and of the shipment the sandbox recorded. @param {number} id */
+  async function sentLink(id) {
+    const post = t.requests({ method: 'POST', path: '/order/ship' }).flatMap((q) => q.body.order).find((/** @type {any} */ o) => o.id === id);
+    const o = await until(async () => { const x = await t.order(id); return x.status === 'shipped' && x; }, 10_000, 'the ship ticket');
+    return [post?.trackingLink, o.shipment.trackingLink];
+  }
+
+  test('a default carrier (Colissimo): no --tracking-url, the template\'s URL reaches Shoppingfeed', async () => {
+    const r = await cli(['ship', String(ids[0]), '--carrier', 'Colissimo', '--tracking-number', '6A12345678901'], { env: t.env(db) });
+    assert.equal(r.code, 0, r.stderr);
+    const url = 'https://www.laposte.fr/outils/suivre-vos-envois?code=6A12345678901';
+    assert.match(r.stderr, /tracking URL from the Colissimo template/);
+    assert.deepEqual(await sentLink(ids[0]), [url, url]);
+  });
+
+  test('a carrier configured in SHOPPINGFEED_CARRIERS ({trackingNumber}, matched whatever the case)', async () => {
+    const env = t.env(db, { SHOPPINGFEED_CARRIERS: 'Colis Privé=https://www.colisprive.com/moncolis/pages/detailColis.aspx?numColis={trackingNumber}' });
+    const r = await cli(['ship', String(ids[1]), '--carrier', 'colis privé', '--tracking-number', '99123456789012'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const url = 'https://www.colisprive.com/moncolis/pages/detailColis.aspx?numColis=99123456789012';
+    assert.deepEqual(await sentLink(ids[1]), [url, url]);
+  });
+});
+
 describe('errors and the token', () => {
   /** @type {Awaited<ReturnType<typeof sandbox>>} */ let t;
   const db = tmp.db('errors.db');

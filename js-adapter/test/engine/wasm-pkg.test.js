@@ -76,6 +76,25 @@ test('errors are real Error objects with name and code', () => {
     (/** @type {any} */ e) => e.name === 'OrderError' && e.code === 'Malformed' && e.field === 'items[0].quantity');
 });
 
+test('validateShipment without the order\'s lines checks the fields, not the items; with them, the items too', () => {
+  const parcel = { carrier: 'DPD', trackingNumber: '250012345678', items: [{ id: 3086070090, quantity: 1 }] };
+  assert.deepEqual(engine.validateShipment(parcel).items, parcel.items);
+  assert.throws(() => engine.validateShipment(parcel, { lines: [{ id: 7, quantity: 1 }], channel: 'Monechelle' }),
+    (/** @type {any} */ e) => e.name === 'ShipmentError' && e.code === 'ItemUnknown');
+  assert.equal(engine.validateShipment(parcel, { lines: [{ id: 3086070090, quantity: 2 }], channel: 'Monechelle' }).complete, false);
+});
+
+test('tracking-URL templates: one fill, one lookup, checked when configured', () => {
+  assert.equal(engine.fillTrackingUrl('https://trace.dpd.fr/fr/trace/{trackingNumber}', '2500 1234'), 'https://trace.dpd.fr/fr/trace/2500%201234');
+  assert.equal(engine.fillTrackingUrl('https://trace.dpd.fr/fr/trace/{number}', '250012345678'), 'https://trace.dpd.fr/fr/trace/250012345678');
+  const table = [{ name: 'GLS', template: 'https://gls-group.com/FR/fr/suivi-colis?match={trackingNumber}' }];
+  assert.equal(engine.trackingUrlFor(table, 'gls', '12345678901'), 'https://gls-group.com/FR/fr/suivi-colis?match=12345678901');
+  assert.equal(engine.trackingUrlFor({ '*': 'https://t.example/{carrier}/{trackingNumber}' }, 'DHL', '1'), 'https://t.example/DHL/1');
+  assert.equal(engine.trackingUrlFor(table, 'UPS', '1Z999AA10123456784'), null);
+  assert.throws(() => engine.checkTrackingUrlTemplate('https://www.ups.com/track?tracknum={tracking_number}'),
+    (/** @type {any} */ e) => e instanceof Error && e.name === 'ConfigError' && e.code === 'Config' && /\{tracking_number\}/.test(e.message));
+});
+
 test('a whole circuit through the Node build: import, acknowledge, ship, ticket', async () => {
   const store = memoryStore();
   /** @type {any[]} */

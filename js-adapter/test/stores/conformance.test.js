@@ -251,6 +251,20 @@ for (const impl of impls) {
       assert.equal((await store.operations({ states: [], shoppingfeedId: 1001 })).filter((/** @type {any} */ o) => o.state === 'mutated').length, 0);
     });
 
+    test('insertOperation: writes a new record, refuses (false) an id already there and keeps the first as written', async () => {
+      const store = impl.open();
+      const [ship] = operationRecords();
+      assert.equal(await store.insertOperation(ship), true);
+      const rival = { ...ship, payload: { ...ship.payload, shipment: { ...ship.payload.shipment, trackingNumber: 'JD014600006540' } } };
+      assert.equal(await store.insertOperation(rival), false);
+      assert.deepEqual(await store.operations({ states: [], shoppingfeedId: ship.shoppingfeedId }), [ship]);
+      // Two callers in the same instant: exactly one wins.
+      const next = { ...ship, id: `${ship.shoppingfeedId}:ship:2` };
+      const wins = await Promise.all([store.insertOperation(next), store.insertOperation({ ...next, attempts: 9 })]);
+      assert.deepEqual(wins.filter(Boolean), [true]);
+      assert.equal((await store.operations({ states: [], shoppingfeedId: ship.shoppingfeedId })).length, 2);
+    });
+
     test('listOrders: newest first, paging, total, status and channel filters, operations attached', async () => {
       const store = impl.open();
       const amazon = { id: 66, name: 'Amazon' };
