@@ -79,9 +79,12 @@ test('errors are real Error objects with name and code', () => {
 test('validateShipment without the order\'s lines checks the fields, not the items; with them, the items too', () => {
   const parcel = { carrier: 'DPD', trackingNumber: '250012345678', items: [{ id: 3086070090, quantity: 1 }] };
   assert.deepEqual(engine.validateShipment(parcel).items, parcel.items);
-  assert.throws(() => engine.validateShipment(parcel, { lines: [{ id: 7, quantity: 1 }], channel: 'Monechelle' }),
+  assert.throws(() => engine.validateShipment(parcel, { lines: [{ id: 7, quantity: 1 }], channel: 'Bol' }),
     (/** @type {any} */ e) => e.name === 'ShipmentError' && e.code === 'ItemUnknown');
-  assert.equal(engine.validateShipment(parcel, { lines: [{ id: 3086070090, quantity: 2 }], channel: 'Monechelle' }).complete, false);
+  assert.equal(engine.validateShipment(parcel, { lines: [{ id: 3086070090, quantity: 2 }], channel: 'Bol' }).complete, false);
+  // The channel's own rules apply without the lines: ManoMano wants a tracking URL.
+  assert.throws(() => engine.validateShipment(parcel, { channel: 'Monechelle' }),
+    (/** @type {any} */ e) => e.name === 'ShipmentError' && e.code === 'TrackingUrlRequired');
 });
 
 test('tracking-URL templates: one fill, one lookup, checked when configured', () => {
