@@ -418,6 +418,25 @@ fn with_shoppingfeeds_clock_ahead_an_order_updated_after_our_ticket_finished_is_
 }
 
 #[test]
+fn with_shoppingfeeds_clock_behind_an_acknowledgement_applied_after_the_list_read_is_not_sent_again() {
+    // Shoppingfeed's clock runs five seconds behind ours: its `finishedAt` of a ticket that ran just
+    // after our list read looks earlier than the read. The listing was stale all the same.
+    let world = World::new();
+    world.api.clock_ahead(chrono::Duration::seconds(-5));
+    world.api.defer_acks();
+    let ids = world.add_orders(3);
+    let engine = world.engine();
+    assert_eq!(run(&engine).acknowledged, 3);
+    world.clock.advance(chrono::Duration::minutes(5));
+    world.api.run_acks_on_ticket_read();
+    let r = run(&engine);
+    assert_eq!((r.imported, r.reacknowledged, r.acknowledged, r.ack_in_flight), (0, 0, 0, 3));
+    for id in &ids {
+        assert_acked_with_shop_id(&world, *id, 1);
+    }
+}
+
+#[test]
 fn an_order_listed_before_its_acknowledge_ticket_ran_is_not_acknowledged_again() {
     let world = World::new();
     world.api.defer_acks();

@@ -52,16 +52,23 @@ fn creation_windows(mut created: Vec<DateTime<Utc>>) -> Vec<(DateTime<Utc>, Date
 /// Beyond this, a ticket still not run is not waited for: the acknowledge is sent again.
 const ACK_TICKET_PATIENCE_MINUTES: i64 = 60;
 
+/// How long before the list reading a ticket must have finished for the listing to count as current.
+/// The ticket's `finishedAt` is Shoppingfeed's clock, the list reading ours: a Shoppingfeed clock a
+/// second behind, or a list served a moment behind its tickets, would otherwise send an acknowledgement
+/// again that was applied just after the list was read (seen with three workers: 100 orders
+/// acknowledged twice). A merchant's un-acknowledgement or an acknowledgement lost on their side comes
+/// minutes or days after our ticket: a minute of margin leaves those to this cycle.
+const LISTING_MARGIN_SECONDS: i64 = 60;
+
 /// Whether an acknowledgement whose ticket succeeded at `finished` was already applied when the
 /// order was listed unacknowledged. The order changed after the ticket finished (both times are
-/// Shoppingfeed's, no clock skew), or the ticket finished before the list reading began (our
-/// clock, whole seconds as the API writes them). A shop clock running ahead of Shoppingfeed's can
-/// only make this say yes too early: the acknowledgement is then sent twice with the same
-/// reference, which Shoppingfeed takes as the same acknowledgement.
+/// Shoppingfeed's, no clock skew), or the ticket finished over [`LISTING_MARGIN_SECONDS`] before the
+/// list reading began (our clock). Only a clock skew beyond that margin can make this say yes too
+/// early: the acknowledgement is then sent twice with the same reference, which Shoppingfeed takes as
+/// the same acknowledgement.
 fn applied_before_listing(finished: Option<Timestamp>, updated: Option<Timestamp>, listed_at: DateTime<Utc>) -> bool {
     let Some(finished) = finished else { return false };
-    let listed = listed_at.timestamp();
-    updated.is_some_and(|u| u > finished) || finished.timestamp() < listed
+    updated.is_some_and(|u| u > finished) || finished.timestamp() < listed_at.timestamp() - LISTING_MARGIN_SECONDS
 }
 
 impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
