@@ -189,11 +189,11 @@ export async function openStoreDirectory(s) {
   return { directory, close: () => handle.close(), where: `the stores registered in ${scaleCli.safeUrl(s.redis)}` };
 }
 
-/** Engine/adapter errors that are the caller's to fix: exit 2. */
+/** Engine/adapter errors that are the caller's to fix: exit 2. Every `ShipmentError` is (the ship guard's
+ * refusals, whatever rule it adds), so they are told by name, not listed code by code. */
 const USAGE_CODES = new Set([
   'Config', 'AmbiguousStore', 'NoStore', 'InvalidArgument', 'NotAllowed', 'Duplicate', 'Unsupported', 'UnknownOrder',
-  'CarrierMissing', 'CarrierInvalid', 'TrackingNumberMissing', 'TrackingNumberPlaceholder', 'TrackingNumberInvalid',
-  'TrackingUrlInvalid', 'ItemUnknown', 'ItemRepeated', 'ItemQuantity', 'PartialShipUnsupported', 'AlreadyShipped', 'ShipmentPending',
+  'AlreadyShipped', 'ShipmentPending',
 ]);
 
 /**
@@ -211,5 +211,5 @@ export function describe(err, token) {
     return { code: 1, line: 'Shoppingfeed did not authorize this token (403): check SHOPPINGFEED_TOKEN / --token and the store id', errorCode };
   }
   const line = mask(String(e?.message ?? e));
-  return { code: USAGE_CODES.has(errorCode) ? 2 : 1, line, errorCode };
+  return { code: USAGE_CODES.has(errorCode) || e?.name === 'ShipmentError' ? 2 : 1, line, errorCode };
 }

@@ -505,6 +505,35 @@ describe('ship', () => {
     assert.equal(row.shipment, null, 'nothing recorded for refused ones');
   });
 
+  test('the ship guard (issue 11): numbers, URLs, carriers and channel rules refused before anything is recorded or sent', async () => {
+    /** @type {[number, string[], RegExp][]} */
+    const cases = [
+      // Amazon: no tracking URL required, so each refusal below is the number's, the URL's or the carrier's.
+      [ids[1], ['--carrier', 'Amazon Logistics', '--tracking-number', '123'], /`123` is too short/],
+      [ids[1], ['--carrier', 'UPS', '--tracking-number', '123456789012'], /does not fit carrier `UPS`: a UPS tracking number is 1Z/],
+      [ids[1], ['--carrier', 'Geodis', '--tracking-number', 'tracking'], /placeholder/],
+      [ids[1], ['--carrier', 'Geodis', '--tracking-number', 'https://geodis.com/t/4412345678'], /is a URL/],
+      [ids[1], ['--carrier', 'Geodis', '--tracking-number', '4412 3456 78'], /contains spaces/],
+      [ids[1], ['--carrier', 'UPS', '--tracking-number', '1Z999AA10123456784', '--tracking-url', 'http://127.0.0.1/t/1Z999AA10123456784'], /loopback, private/],
+      [ids[1], ['--carrier', 'UPS', '--tracking-number', '1Z999AA10123456784', '--tracking-url', 'http://169.254.169.254/latest'], /loopback, private/],
+      [ids[1], ['--carrier', 'UPS', '--tracking-number', '1Z999AA10123456784', '--tracking-url', 'https://www.ups.com/track?tracknum={number}'], /placeholder/],
+      [ids[1], ['--carrier', '<b>UPS</b>', '--tracking-number', '1Z999AA10123456784'], /markup/],
+      [ids[1], ['--carrier', '\u200b\u202e', '--tracking-number', '1Z999AA10123456784'], /carrier is required/],
+      // ManoMano wants a tracking URL with each shipment; a carrier with no template configured gives none.
+      [ids[2], ['--carrier', 'Geodis', '--tracking-number', '4412345678'], /Monechelle requires a tracking URL/],
+    ];
+    const before = shipPosts().length;
+    for (const [id, args, message] of cases) {
+      const r = await cli(['ship', String(id), ...args], { env: t.env(db) });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+    assert.equal(shipPosts().length, before, 'nothing sent');
+    const rows = JSON.parse((await cli(['orders', '--json'], { env: t.env(db) })).stdout);
+    for (const id of [ids[1], ids[2]]) assert.equal(rows.find((/** @type {any} */ x) => x.id === id).shipment, null, `nothing recorded for ${id}`);
+  });
+
   test('ship while the API is unreachable → recorded, exit 0; the next sync --once sends it exactly once', async () => {
     const down = `http://127.0.0.1:${await closedPort()}`;
     const r = await cli(['ship', String(ids[2]), '--carrier', 'DHL', '--tracking-number', 'JD014600006540', '--tracking-url', 'https://dhl.example/JD014600006540'], { env: t.env(db, { SHOPPINGFEED_API_URL: down }) });
