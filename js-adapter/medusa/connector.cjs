@@ -57,6 +57,7 @@ class Connector {
       loadImports: (ids) => journal.loadImports(ids),
       saveImports: (records) => journal.saveImports(records),
       saveOperations: (records) => journal.saveOperations(records),
+      insertOperation: (record) => journal.insertOperation(record),
       operations: (query) => journal.operations(query),
       loadUnconfirmed: (limit) => journal.loadUnconfirmed(limit),
       tryLock: (owner, ttlMs) => journal.tryLock(lockName, owner, ttlMs),

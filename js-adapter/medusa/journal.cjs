@@ -84,6 +84,20 @@ class Journal {
     });
   }
 
+  /**
+   * Writes a new operation record unless one with its id exists: false then, nothing written. The primary
+   * key decides, so of two servers recording the same shipment at once only the first is kept.
+   * @param {any} r @returns {Promise<boolean>}
+   */
+  async insertOperation(r) {
+    const rows = await this.knex()('shoppingfeed_operation')
+      .insert({ id: String(r.id), shoppingfeed_id: String(r.shoppingfeedId), state: String(r.state), record: JSON.stringify(r), updated_at: new Date(), deleted_at: null })
+      .onConflict('id')
+      .ignore()
+      .returning('id');
+    return rows.length === 1;
+  }
+
   /** @param {{ states?: string[], shoppingfeedId?: number | null }} query */
   async operations(query) {
     const q = this.knex()('shoppingfeed_operation').select('record').whereNull('deleted_at');

@@ -89,6 +89,30 @@ class VendureOrderStore {
     await this.dataSource().transaction((m) => m.save(ShoppingfeedOperation, rows, { chunk: 100 }));
   }
 
+  /**
+   * Writes a new operation record unless one with its id exists: false then, nothing written. The primary
+   * key decides, so of two servers recording the same shipment at once only the first is kept.
+   * @param {any} r @returns {Promise<boolean>}
+   */
+  async insertOperation(r) {
+    const repo = this.repo(ShoppingfeedOperation);
+    const row = new ShoppingfeedOperation({
+      id: r.id,
+      shoppingfeedId: String(r.shoppingfeedId),
+      state: r.state,
+      updatedAt: r.updatedAt ?? new Date().toISOString(),
+      record: JSON.stringify(r),
+    });
+    try {
+      await repo.insert(row);
+      return true;
+    } catch (err) {
+      // Refused by the primary key: the other caller recorded it first. Any other failure is a failure.
+      if (await repo.findOne({ where: { id: r.id } })) return false;
+      throw err;
+    }
+  }
+
   /** @param {{ states: string[], shoppingfeedId: number | null }} query */
   async operations(query) {
     /** @type {Record<string, any>} */

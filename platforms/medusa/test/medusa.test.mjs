@@ -641,3 +641,14 @@ test('the sync lock lives in the database: one holder at a time', async () => {
   assert.equal(state.hooks.failed, 0);
   assert.ok(state.events.some((e) => e.kind === 'cycle'));
 });
+
+test('an operation is recorded once: of two servers recording the same shipment, the second is told', async () => {
+  const journal = new medusaPlugin.Journal(() => db);
+  const op = (/** @type {string} */ trackingNumber) => ({ id: '999000111:ship:1', shoppingfeedId: 999000111, state: 'pending', recordedAt: new Date().toISOString(),
+    payload: { operation: 'ship', shipment: { carrier: 'Colissimo', trackingNumber } } });
+  const answers = await Promise.all([journal.insertOperation(op('6A12345678901')), journal.insertOperation(op('6A99999999999'))]);
+  assert.deepEqual(answers.slice().sort(), [false, true]);
+  const kept = await journal.operations({ states: [], shoppingfeedId: 999000111 });
+  assert.equal(kept.length, 1);
+  assert.equal(kept[0].payload.shipment.trackingNumber, answers[0] ? '6A12345678901' : '6A99999999999', 'the first one written is the one kept');
+});

@@ -469,3 +469,15 @@ test('the sync lock lives in the database: one holder at a time', async () => {
   await new Promise((r) => setTimeout(r, 5));
   assert.equal(await store.tryLock('worker-a', 60_000), true); // b's lock expired
 });
+
+test('an operation is recorded once: of two servers recording the same shipment, the second is told', async () => {
+  const connection = server.app.get(TransactionalConnection);
+  const store = new VendureOrderStore({ dataSource: () => connection.rawConnection, shop: null, lockName: 'test-lock' });
+  const op = (/** @type {string} */ trackingNumber) => ({ id: '999000111:ship:1', shoppingfeedId: 999000111, state: 'pending', recordedAt: new Date().toISOString(),
+    payload: { operation: 'ship', shipment: { carrier: 'Colissimo', trackingNumber } } });
+  const answers = await Promise.all([store.insertOperation(op('6A12345678901')), store.insertOperation(op('6A99999999999'))]);
+  assert.deepEqual(answers.slice().sort(), [false, true]);
+  const kept = await store.operations({ states: [], shoppingfeedId: 999000111 });
+  assert.equal(kept.length, 1);
+  assert.equal(kept[0].payload.shipment.trackingNumber, answers[0] ? '6A12345678901' : '6A99999999999', 'the first one written is the one kept');
+});
