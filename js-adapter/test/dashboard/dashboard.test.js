@@ -205,6 +205,27 @@ after(async () => {
 });
 
 describe('dashboard (headless Chromium, sandbox-filled SQLite store)', { timeout: 120_000 }, () => {
+  test('ship-by dates: Amazon\'s zone-less date is read as UTC by the engine and the page alike (the end of the Paris day)', async () => {
+    // The sandbox writes Amazon's latestShipDate as Amazon does, without a zone (`2024-08-29 21:59:59` in the
+    // PrestaShop fixture, whose order was created at 14:19 +02:00: 23:59:59 in Paris, read as UTC).
+    const id = ids.pending;
+    const res = await fetch(`${sandbox.url}/v1/store/${sandbox.storeId}/order/${id}`, { headers: { authorization: `Bearer ${sandbox.token}` } });
+    const raw = /** @type {any} */ (await res.json()).latestShipDate;
+    assert.match(raw, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/, `zone-less as Amazon writes it: ${raw}`);
+    const instant = new Date(`${raw.replace(' ', 'T')}Z`).toISOString();
+    const [item] = (await store.listOrders({ limit: 500 })).items.filter((/** @type {any} */ i) => i.record.shoppingfeedId === id);
+    const view = /** @type {any} */ (pkg.orderView(item.record, item.operations));
+    assert.equal(new Date(view.latestShipDate).toISOString(), instant, 'the engine reads it as UTC');
+    const context = await browser.newContext({ timezoneId: 'Europe/Paris', locale: 'fr-FR' });
+    const page = watch(await context.newPage());
+    await page.goto(`${dash.url}#/orders/${id}`);
+    const shipBy = page.locator('dt', { hasText: /^Ship by$/ }).locator('xpath=following-sibling::dd[1]//time');
+    await shipBy.waitFor();
+    assert.equal(await shipBy.getAttribute('datetime'), instant, 'the page shows the same instant');
+    assert.match(String(await shipBy.textContent()), /23:59/, 'at the end of the Paris day');
+    await context.close();
+  });
+
   test('the table shows the imported orders; transfer size and first render measured', async (t) => {
     const page = await newPage();
     await page.goto(dash.url);
