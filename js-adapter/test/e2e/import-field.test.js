@@ -5,6 +5,7 @@
 // an order listed in a status the import did not ask for is reported, neither created nor acknowledged.
 
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, describe, test } from 'node:test';
 import { acksByOrder, cli, oneJson, sandbox, tempDir, withDb } from './helpers.js';
 
@@ -20,6 +21,15 @@ async function post(/** @type {Awaited<ReturnType<typeof sandbox>>} */ t, /** @t
   });
   assert.equal(res.status, 202, `POST ${path}: ${res.status}`);
   return res.json();
+}
+
+/** A free TCP port nobody listens on (the API unreachable). */
+async function closedPort() {
+  const srv = net.createServer();
+  await new Promise((r) => srv.listen(0, '127.0.0.1', () => r(undefined)));
+  const { port } = /** @type {net.AddressInfo} */ (srv.address());
+  await new Promise((r) => srv.close(() => r(undefined)));
+  return port;
 }
 
 /** `sync --once --json`, expecting exit 0; the report. */
@@ -188,6 +198,62 @@ describe('status checked on our side too', () => {
       assert.equal(issues[0].code, 'UnexpectedStatus');
       assert.match(issues[0].message, /`accepted`/);
       assert.match(issues[0].message, /waiting_shipment/);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('one entry never sinks the cycle', () => {
+  test('an order id above 2^53 - 1 fails alone: the rest of the page imported and acknowledged, the pending shipment sent, the entry reported', async () => {
+    const HUGE = '9007199254740993';
+    const t = await sandbox({ seed: 65 });
+    const db = tmp.db('huge.db');
+    try {
+      const [toShip] = t.create([{ channel: 'manomano' }]);
+      const first = await syncOnce(t, db);
+      assert.ok(first.imported >= 1, JSON.stringify(first));
+      // The shipment is recorded while the API is unreachable: the next cycle sends it.
+      const down = await cli(['ship', String(toShip), '--carrier', 'DPD', '--tracking-number', '250012345678', '--tracking-url', 'https://trace.dpd.fr/trace/250012345678'], { env: t.env(db, { SHOPPINGFEED_API_URL: `http://127.0.0.1:${await closedPort()}` }) });
+      assert.equal(down.code, 0, down.stderr);
+      assert.match(down.stderr, /recorded/);
+
+      const fresh = t.create([{ channel: 'amazon' }, { channel: 'bol' }, { channel: 'manomano' }]);
+      // The API's next id, one its JSON writes as digits a JS number rounds: a served order as template.
+      t.sb.control.serveRawOrder({ id: HUGE, order: { ...(await t.order(fresh[0])), reference: 'HUGE-1' } });
+
+      const since = lastSeq(t);
+      const r = await cli(['sync', '--once', '--json'], { env: t.env(db) });
+      // A cycle that ran to its end exits 0, failed entries or not; they are in the report.
+      assert.equal(r.code, 0, r.stderr);
+      const rep = oneJson(r.stdout);
+      assert.equal(rep.imported, fresh.length, JSON.stringify(rep));
+      assert.equal(rep.acknowledged, fresh.length);
+      assert.equal(rep.failed, 1);
+      assert.equal(rep.errorAcknowledged, 1);
+      assert.equal(rep.sent, 1, 'the pending shipment went out');
+      const issue = rep.issues.find((/** @type {any} */ i) => i.reference === 'HUGE-1');
+      assert.ok(issue, JSON.stringify(rep.issues));
+      assert.equal(issue.orderId, null, 'no id the shop cannot hold crosses');
+      assert.equal(issue.code, 'Malformed');
+      assert.match(issue.message, new RegExp(HUGE));
+
+      const stored = withDb(db, (d) => d.orderIds());
+      for (const id of [toShip, ...fresh]) assert.ok(stored.includes(id), `order ${id} in the shop`);
+      assert.deepEqual(withDb(db, (d) => d.all("SELECT shoppingfeed_id FROM imports WHERE reference = 'HUGE-1'")), [], 'never journaled');
+      const acks = acksByOrder(t.requests({ since }));
+      for (const id of fresh) assert.equal(acks.get(id)?.[0]?.status, 'success', `order ${id} acknowledged`);
+      const [raw] = t.sb.control.rawOrders().orders;
+      assert.deepEqual(raw.acks.map((/** @type {any} */ a) => a.status), ['error'], 'error-acknowledged by its exact id');
+      assert.match(raw.acks[0].message ?? '', /9007199254740993/);
+      const ships = t.requests({ since, method: 'POST', path: '/order/ship' });
+      assert.deepEqual(ships.flatMap((q) => q.body.order.map((/** @type {any} */ o) => [o.id, o.trackingNumber])), [[toShip, '250012345678']]);
+
+      // Offered again: reported again, not error-acknowledged again (its errors carry the message).
+      const again = await syncOnce(t, db);
+      assert.equal(again.failed, 1, JSON.stringify(again));
+      assert.equal(again.errorAcknowledged, 0);
+      assert.equal(t.sb.control.rawOrders().orders[0].acks.length, 1);
     } finally {
       await t.close();
     }
