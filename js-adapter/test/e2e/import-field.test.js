@@ -259,3 +259,34 @@ describe('one entry never sinks the cycle', () => {
     }
   });
 });
+
+describe('an unreadable ship-by date stays visible', () => {
+  test('`orders` shows the deadline at risk with the date as the marketplace sent it', async () => {
+    const t = await sandbox({ orders: 0, seed: 66 });
+    const db = tmp.db('shipby.db');
+    try {
+      const [odd, good] = t.create([{ channel: 'amazon', override: { latestShipDate: 'next tuesday' } }, { channel: 'amazon' }]);
+      const rep = await syncOnce(t, db);
+      assert.equal(rep.imported, 2, JSON.stringify(rep));
+
+      const r = await cli(['orders', '--json'], { env: t.env(db) });
+      assert.equal(r.code, 0, r.stderr);
+      const rows = new Map(JSON.parse(r.stdout).map((/** @type {any} */ x) => [x.id, x]));
+      const row = rows.get(odd);
+      assert.equal(row.latestShipDate, null);
+      assert.equal(row.latestShipDateUnreadable, 'next tuesday');
+      assert.equal(row.deadline, 'at_risk', 'a deadline nobody can read is not no deadline');
+      assert.equal(row.needsAttention, true);
+      assert.equal(rows.get(good).latestShipDateUnreadable, null);
+      assert.notEqual(rows.get(good).latestShipDate, null);
+
+      const table = await cli(['orders', '--needs-attention'], { env: t.env(db) });
+      assert.equal(table.code, 0, table.stderr);
+      const line = table.stdout.split('\n').find((l) => l.startsWith(String(odd)));
+      assert.ok(line, table.stdout);
+      assert.match(line, /at_risk \(unreadable: next tuesday\)/);
+    } finally {
+      await t.close();
+    }
+  });
+});
