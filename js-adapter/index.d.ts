@@ -195,6 +195,8 @@ export interface ImportRecord {
     status: OrderStatus;
     lines: { id: number | null; quantity: number }[];
     latestShipDate: string | null;
+    /** The ship-by date as sent when it could not be read (absent otherwise, and in older records). */
+    latestShipDateUnreadable?: string;
     createdAt: string | null;
   };
   tries: number;
@@ -347,6 +349,8 @@ export interface OrderView {
   lastError: string | null;
   createdAt: string | null;
   latestShipDate: string | null;
+  /** The ship-by date as sent when it could not be read: the deadline is then `at_risk`, its time unknown. */
+  latestShipDateUnreadable: string | null;
   deadline: Deadline;
   /** The latest live shipment (else the latest failed one). */
   shipment: ShipmentView | null;

@@ -7,8 +7,8 @@ mod support;
 use futures::executor::block_on;
 use futures::future::join;
 use serde_json::{Value, json};
-use shoppingfeed_orders::order::{OrderStatus, ShipLine, ShipRequest};
-use shoppingfeed_orders::sync::{CycleFailure, CycleReport, ImportState, LogRecord, OperationState, Store};
+use shoppingfeed_orders::order::{DeadlineState, OrderStatus, ShipLine, ShipRequest};
+use shoppingfeed_orders::sync::{CycleFailure, CycleReport, ImportState, LogRecord, OperationState, Store, order_view};
 use std::cell::RefCell;
 use std::rc::Rc;
 use support::{FIRST_ID, Fault, JS_MAX_ID, Outcome, TOKEN, TestEngine, World, item_ids, order_json, set_channel};
@@ -957,6 +957,33 @@ fn an_order_waiting_for_acceptance_is_accepted_once_and_imported_only_after() {
     let ops = world.store.all_operations();
     assert_eq!(ops.len(), 1);
     assert_eq!(ops[0].state, OperationState::Succeeded);
+}
+
+#[test]
+fn an_unreadable_ship_by_date_is_kept_in_the_journal_and_shown_at_risk() {
+    let world = World::new();
+    let [odd, none] = [FIRST_ID, FIRST_ID + 1];
+    let mut o = world.order(odd);
+    o["latestShipDate"] = json!("next tuesday");
+    world.api.add_order(o);
+    let mut o = world.order(none);
+    o["latestShipDate"] = Value::Null;
+    world.api.add_order(o);
+    let engine = world.engine();
+    assert_eq!(run(&engine).imported, 2);
+
+    let rec = world.store.import(odd).unwrap();
+    assert_eq!(rec.order.latest_ship_date, None);
+    assert_eq!(rec.order.latest_ship_date_unreadable.as_deref(), Some("next tuesday"));
+    let now = shoppingfeed_orders::sync::Clock::now(&world.clock);
+    let v = order_view(&rec, &[], now);
+    assert_eq!(v.latest_ship_date_unreadable.as_deref(), Some("next tuesday"));
+    assert_eq!(v.deadline.state, DeadlineState::AtRisk);
+
+    // No date sent is no deadline, not an unreadable one.
+    let rec = world.store.import(none).unwrap();
+    assert_eq!(rec.order.latest_ship_date_unreadable, None);
+    assert_eq!(order_view(&rec, &[], now).deadline.state, DeadlineState::None);
 }
 
 // ---------------------------------------------------------------------------------------------

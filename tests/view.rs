@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::{TimeZone, Utc};
+use shoppingfeed_orders::order::DeadlineState;
 use shoppingfeed_orders::sync::{ImportRecord, OperationRecord, OperationState, order_view};
 
 fn record() -> ImportRecord {
@@ -97,4 +98,39 @@ fn no_ship_is_offered_while_a_parcel_waits_to_be_sent() {
     assert!(!can_ship("sending"));
     assert!(can_ship("sent"), "accepted by Shoppingfeed: the next parcel can go");
     assert!(can_ship("failed"));
+}
+
+#[test]
+fn an_unreadable_ship_by_date_stays_visible_as_at_risk_until_shipped() {
+    // What the journal holds for an order whose marketplace wrote `latestShipDate: "next tuesday"`.
+    let mut value = serde_json::to_value(record()).unwrap();
+    value["order"]["latestShipDate"] = serde_json::Value::Null;
+    value["order"]["latestShipDateUnreadable"] = serde_json::json!("next tuesday");
+    let rec: ImportRecord = serde_json::from_value(value).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
+    let v = order_view(&rec, &[], now);
+    assert_eq!(v.latest_ship_date, None);
+    assert_eq!(v.latest_ship_date_unreadable.as_deref(), Some("next tuesday"), "the text as sent, for the merchant to read");
+    assert_eq!(v.deadline.state, DeadlineState::AtRisk, "a deadline nobody can read is not no deadline");
+    assert_eq!(v.deadline.seconds_left, None);
+    assert!(v.needs_attention);
+    let json = serde_json::to_value(&v).unwrap();
+    assert_eq!(json["latestShipDateUnreadable"], "next tuesday");
+
+    let shipped = order_view(&rec, &[ship(1, "succeeded", "2026-01-01T11:00:00+00:00")], now);
+    assert_eq!(shipped.deadline.state, DeadlineState::None, "no deadline once shipped");
+    assert!(!shipped.needs_attention);
+}
+
+#[test]
+fn journal_records_written_before_the_unreadable_date_was_kept_still_read() {
+    // `record()` is such a record: no `latestShipDateUnreadable` key.
+    let rec = record();
+    assert_eq!(rec.order.latest_ship_date_unreadable, None);
+    let now = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
+    let v = order_view(&rec, &[], now);
+    assert_eq!(v.deadline.state, DeadlineState::OnTime);
+    assert_eq!(v.latest_ship_date_unreadable, None);
+    // And records without one are written as before.
+    assert!(serde_json::to_value(&rec).unwrap()["order"].get("latestShipDateUnreadable").is_none());
 }

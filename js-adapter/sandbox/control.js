@@ -5,6 +5,7 @@
 
 import { CHANNELS, findChannel } from './channels.js';
 import { ProblemError, invalid } from './errors.js';
+import { makeRawOrder, rawOrderView } from './raw.js';
 import { json } from './response.js';
 import { clearCache } from './serialize.js';
 import { IMPORT_EVERY, misconfiguredReason, validateSpec } from './state.js';
@@ -150,6 +151,27 @@ export class Control {
     }
     if (immediate.length > 0) sb.importPendingNow(store, immediate, now);
     return { orders: created.map((p) => this.pendingView(p)) };
+  }
+
+  /**
+   * Serves an order whose id the sandbox's numbers cannot hold (above 2^53 - 1), as raw JSON text: at
+   * the head of the first page of every list whose status and acknowledgment filters match it, and by
+   * GET. Acknowledgements naming its digits are applied at once (error → `errors`, success →
+   * `acknowledgedAt`) and recorded. `order` is its other fields, e.g. a served order as template.
+   * @param {{id: string, order: Record<string, any>, storeId?: number}} spec
+   */
+  serveRawOrder(spec) {
+    if (!spec || typeof spec !== 'object') throw invalid('id', 'give {id, order}');
+    const store = this.stores(spec.storeId)[0];
+    if (store.rawOrders.some((r) => r.id === spec.id)) throw new ProblemError(409, `raw order ${spec.id} is already served`);
+    const r = makeRawOrder(spec.id, spec.order, store.id);
+    store.rawOrders.push(r);
+    return rawOrderView(r);
+  }
+
+  /** Raw orders served, with what they received. */
+  rawOrders(/** @type {{storeId?: number}} */ q = {}) {
+    return { orders: this.stores(q.storeId).flatMap((s) => s.rawOrders.map(rawOrderView)) };
   }
 
   /** Payment validated on the marketplace for an order created with `paid: false`. */
@@ -418,6 +440,10 @@ export function controlRoutes(control) {
           const specs = Array.isArray(b) ? b : Array.isArray(b.orders) ? b.orders : b;
           return json(201, control.createOrders(specs, { storeId: b.storeId, importNow: b.importNow === true }));
         }
+        break;
+      case 'raw-orders':
+        if (route === 'GET /raw-orders') return json(200, control.rawOrders({ storeId }));
+        if (route === 'POST /raw-orders') return json(201, control.serveRawOrder(body()));
         break;
       case 'marketplace':
         if (route === 'GET /marketplace') return json(200, control.marketplace(q));

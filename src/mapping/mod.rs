@@ -371,12 +371,8 @@ pub fn to_draft(order: &Order, options: &MappingOptions) -> Result<OrderDraft, M
     })
 }
 
-/// Deadline status of an order at `now`, for lists and dashboards. A ship-by date that was sent but
-/// cannot be read counts as at risk: the marketplace set a deadline nobody can see, which is not the
-/// same as none.
+/// Deadline status of an order at `now`, for lists and dashboards (an unreadable ship-by date is at
+/// risk: [`deadline::deadline_sent`]).
 pub fn order_deadline(order: &Order, now: chrono::DateTime<chrono::Utc>) -> deadline::Deadline {
-    if order.latest_ship_date.is_none() && order.latest_ship_date_unreadable.is_some() {
-        return deadline::Deadline { state: deadline::DeadlineState::AtRisk, seconds_left: None, elapsed_share: None };
-    }
-    deadline::deadline(order.latest_ship_date.as_ref(), order.created_at.as_ref(), now)
+    deadline::deadline_sent(order.latest_ship_date.as_ref(), order.latest_ship_date_unreadable.is_some(), order.created_at.as_ref(), now)
 }

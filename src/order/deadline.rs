@@ -33,6 +33,21 @@ pub struct Deadline {
     pub elapsed_share: Option<f64>,
 }
 
+/// Deadline status of an order whose ship-by date was sent but could not be read (`unreadable`)
+/// when `latest_ship_date` is none: at risk, since the marketplace set a deadline nobody can see,
+/// which is not the same as none. Otherwise as [`deadline`].
+pub fn deadline_sent(
+    latest_ship_date: Option<&Timestamp>,
+    unreadable: bool,
+    created_at: Option<&Timestamp>,
+    now: DateTime<Utc>,
+) -> Deadline {
+    if latest_ship_date.is_none() && unreadable {
+        return Deadline { state: DeadlineState::AtRisk, seconds_left: None, elapsed_share: None };
+    }
+    deadline(latest_ship_date, created_at, now)
+}
+
 /// Deadline status at `now` for an order created at `created_at` with ship-by `latest_ship_date`.
 pub fn deadline(latest_ship_date: Option<&Timestamp>, created_at: Option<&Timestamp>, now: DateTime<Utc>) -> Deadline {
     let Some(due) = latest_ship_date else {

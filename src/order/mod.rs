@@ -11,7 +11,7 @@ pub mod shipment;
 pub mod status;
 pub mod template;
 
-pub use deadline::{Deadline, DeadlineState, deadline};
+pub use deadline::{Deadline, DeadlineState, deadline, deadline_sent};
 pub use error::{OrderError, ShipmentError};
 pub use lifecycle::{Allowance, ChannelSupport, Operation, allowances};
 pub use model::{Address, Item, Order, Payment, Shipment};

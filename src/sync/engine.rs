@@ -236,6 +236,7 @@ pub(super) fn snapshot(order: &Order) -> OrderSnapshot {
         status: order.status.clone(),
         lines: ordered_lines(order),
         latest_ship_date: order.latest_ship_date.as_ref().map(crate::order::lenient::format_timestamp),
+        latest_ship_date_unreadable: order.latest_ship_date_unreadable.clone(),
         created_at: order.created_at.as_ref().map(crate::order::lenient::format_timestamp),
     }
 }

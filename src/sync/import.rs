@@ -190,7 +190,13 @@ impl<H: Http, S: Store, C: Clock> Engine<H, S, C> {
                         }
                         let reference = reference.clone().unwrap_or_default();
                         let rec = known.remove(id).unwrap_or_else(|| {
-                            let snap = OrderSnapshot { status: status.clone(), lines: vec![], latest_ship_date: None, created_at: None };
+                            let snap = OrderSnapshot {
+                                status: status.clone(),
+                                lines: vec![],
+                                latest_ship_date: None,
+                                latest_ship_date_unreadable: None,
+                                created_at: None,
+                            };
                             self.new_record(*id, &reference, ChannelRef { id: channel.0, name: channel.1.clone() }, snap)
                         });
                         if rec.shop_order_id.is_some() {

@@ -54,6 +54,10 @@ pub struct OrderSnapshot {
     pub lines: Vec<OrderedLine>,
     /// Ship-by deadline.
     pub latest_ship_date: Option<String>,
+    /// A ship-by date the marketplace sent that could not be read, as sent (clipped): the deadline
+    /// exists, nobody can see it. Absent from records written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_ship_date_unreadable: Option<String>,
     /// Created on the marketplace.
     pub created_at: Option<String>,
 }

@@ -5,7 +5,7 @@ use super::journal::{ImportRecord, ImportState, OperationRecord, OperationState}
 use crate::api::OperationPayload;
 use crate::mapping::ChannelRef;
 use crate::order::lenient::parse_timestamp;
-use crate::order::{Deadline, DeadlineState, Operation, OrderStatus, ShipLine, deadline, lifecycle};
+use crate::order::{Deadline, DeadlineState, Operation, OrderStatus, ShipLine, deadline, deadline_sent, lifecycle};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +73,9 @@ pub struct OrderView {
     pub created_at: Option<String>,
     /// Ship-by date.
     pub latest_ship_date: Option<String>,
+    /// The ship-by date as the marketplace sent it, when it could not be read (the deadline is then
+    /// at risk: it exists, nobody can see it).
+    pub latest_ship_date_unreadable: Option<String>,
     /// Deadline status (only meaningful while unshipped).
     pub deadline: Deadline,
     /// The shipment, if one was recorded: the latest live one, else the latest failed one.
@@ -115,7 +118,9 @@ pub fn order_view(record: &ImportRecord, operations: &[OperationRecord], now: Da
     let shipped = live.is_some() || matches!(status, OrderStatus::Shipped | OrderStatus::PartiallyShipped) || status.is_closed();
     let due = record.order.latest_ship_date.as_deref().and_then(parse_timestamp);
     let created = record.order.created_at.as_deref().and_then(parse_timestamp);
-    let deadline = if shipped { deadline(None, None, now) } else { deadline(due.as_ref(), created.as_ref(), now) };
+    let unreadable = record.order.latest_ship_date_unreadable.clone();
+    let deadline =
+        if shipped { deadline(None, None, now) } else { deadline_sent(due.as_ref(), unreadable.is_some(), created.as_ref(), now) };
     // A failure counts until a later operation of the same kind is under way or done (a retry).
     let failed_op = ops.iter().enumerate().any(|(i, o)| {
         o.state == OperationState::Failed
@@ -137,6 +142,7 @@ pub fn order_view(record: &ImportRecord, operations: &[OperationRecord], now: Da
         last_error: record.last_error.clone(),
         created_at: record.order.created_at.clone(),
         latest_ship_date: record.order.latest_ship_date.clone(),
+        latest_ship_date_unreadable: unreadable,
         deadline,
         shipment,
         parcels,

@@ -91,7 +91,8 @@ export function deadlineText(d) {
     case 'on_time':
       return `${duration(d.secondsLeft ?? 0)} left`;
     case 'at_risk':
-      return `at risk · ${duration(d.secondsLeft ?? 0)} left`;
+      // No time left known: the marketplace's ship-by date could not be read.
+      return d.secondsLeft == null ? 'at risk · ship-by date unreadable' : `at risk · ${duration(d.secondsLeft)} left`;
     case 'overdue':
       return `overdue by ${duration(d.secondsLeft ?? 0)}`;
     default:

@@ -104,7 +104,8 @@ function draw(ctx, data, options) {
       fact('Acknowledged', v.acknowledged ? 'yes' : v.state === 'failed' ? `no — import failed (${v.tries} ${v.tries === 1 ? 'try' : 'tries'})` : 'no'),
       fact('Shop order', v.storeReference ?? '—'),
       fact('Placed', time(v.createdAt)),
-      fact('Ship by', v.latestShipDate ? time(v.latestShipDate) : '—'),
+      fact('Ship by', v.latestShipDate ? time(v.latestShipDate)
+        : v.latestShipDateUnreadable != null ? h('span', { class: 'error-text' }, `unreadable, as sent: ${v.latestShipDateUnreadable}`) : '—'),
       fact('Deadline', v.deadline.state === 'none'
         ? (v.shipment ? `shipped (${v.shipment.state})` : '—')
         : h('span', { class: ['deadline', `dl-${v.deadline.state}`], dataset: { latest: v.latestShipDate, created: v.createdAt ?? '' } }, deadlineText(v.deadline))),

@@ -209,7 +209,7 @@ function deadlineCell(v) {
   }
   return h('span', {
     class: ['deadline', `dl-${v.deadline.state}`],
-    title: `ship by ${when(v.latestShipDate)}`,
+    title: v.latestShipDate ? `ship by ${when(v.latestShipDate)}` : `ship by (unreadable): ${v.latestShipDateUnreadable ?? ''}`,
     dataset: { latest: v.latestShipDate, created: v.createdAt ?? '' },
   }, deadlineText(v.deadline));
 }

@@ -24,6 +24,7 @@ function row(v) {
     shipment: v.shipment,
     parcels: v.parcels,
     latestShipDate: v.latestShipDate,
+    latestShipDateUnreadable: v.latestShipDateUnreadable,
     deadline: v.deadline.state,
     lastError: v.lastError,
     needsAttention: v.needsAttention,
@@ -34,6 +35,11 @@ function row(v) {
 function shipmentCell(r) {
   const list = r.parcels.length ? r.parcels : r.shipment ? [r.shipment] : [];
   return list.map((/** @type {any} */ s) => `${s.carrier} ${s.trackingNumber} (${s.state})`).join(', ') || '-';
+}
+
+/** The deadline state; a ship-by date nobody could read is shown as the marketplace sent it. @param {any} r */
+function deadlineCell(r) {
+  return r.latestShipDateUnreadable != null ? `${r.deadline} (unreadable: ${r.latestShipDateUnreadable})` : r.deadline;
 }
 
 /** @type {import('../shoppingfeed-orders.js').Command} */
@@ -70,7 +76,7 @@ export default {
         const head = ['id', 'channel', 'reference', 'status', 'shop order', 'ack', 'shipment', 'deadline'];
         const cells = rows.map((r) => [
           String(r.id), r.channel, r.reference, r.status, r.storeReference ?? '-', r.acknowledged ? 'yes' : 'no',
-          shipmentCell(r), r.deadline,
+          shipmentCell(r), deadlineCell(r),
         ]);
         // The shipment column lists every parcel: room for two or three before it is cut.
         const widths = head.map((h, i) => Math.min(h === 'shipment' ? 100 : 40, Math.max(h.length, ...cells.map((c) => c[i].length))));

@@ -50,7 +50,7 @@ const served = /** @type {{method: string, url: string, origin?: string, status?
 /** Dialogs opened by any page (alert/confirm/prompt): must stay empty. */
 const dialogs = /** @type {string[]} */ ([]);
 /** Ids of orders the tests use. */
-const ids = { xss: 0, atRisk: 0, ship: 0, invalid: 0, mano: 0, parcels: 0, pending: 0 };
+const ids = { xss: 0, atRisk: 0, ship: 0, invalid: 0, mano: 0, parcels: 0, pending: 0, unreadable: 0 };
 
 /** Content-Encodings the page received. */
 const pageEncodings = /** @type {WeakMap<import('playwright-core').Page, Set<string>>} */ (new WeakMap());
@@ -171,6 +171,8 @@ before(async () => {
     channel: 'bol', fulfilled: false,
     items: [{ reference: 'KB-DE-101', quantity: 2, price: 39.99 }, { reference: 'LAMP-ETE', quantity: 1, price: 34.9 }],
   }], { importNow: true }).orders;
+  // A ship-by date nobody can read: imported, the deadline at risk with the text as sent.
+  const [unreadable] = c.createOrders([{ channel: 'amazon', fulfilled: false, override: { latestShipDate: 'next tuesday' } }], { importNow: true }).orders;
   // Unreadable item quantity: the engine cannot parse it, the import fails and is retried each cycle.
   c.createOrders([{ channel: 'zalando', fulfilled: false, override: { 'items[0].quantity': 'two' } }], { importNow: true });
   store = new pkg.SqliteStore(path.join(tmp, 'orders.db'));
@@ -180,9 +182,10 @@ before(async () => {
   ids.xss = Number(xss.orderId);
   ids.atRisk = Number(risk.orderId);
   ids.parcels = Number(parcels.orderId);
+  ids.unreadable = Number(unreadable.orderId);
   const { items } = await store.listOrders({ limit: 200 });
   const views = items.map((/** @type {any} */ i) => /** @type {any} */ (pkg.orderView(i.record, i.operations)));
-  const shippable = (/** @type {string} */ channel) => views.filter((/** @type {any} */ v) => v.channel.name === channel && v.allowed.includes('ship') && v.id !== ids.xss && v.id !== ids.atRisk && v.id !== ids.parcels);
+  const shippable = (/** @type {string} */ channel) => views.filter((/** @type {any} */ v) => v.channel.name === channel && v.allowed.includes('ship') && v.id !== ids.xss && v.id !== ids.atRisk && v.id !== ids.parcels && v.id !== ids.unreadable);
   ids.ship = shippable('Zalando')[0].id;
   ids.invalid = shippable('Amazon')[0].id;
   ids.pending = shippable('Amazon')[1].id;
@@ -474,6 +477,23 @@ describe('dashboard (headless Chromium, sandbox-filled SQLite store)', { timeout
     await page.waitForSelector('.parcel[data-tracking="1Z999AA10123456784"]');
     assert.equal(await page.isDisabled('.actions button:first-child'), true);
     assert.match(String(await page.textContent('#ship-why')), /1Z999AA10123456784 is waiting to be sent/);
+    await page.context().close();
+  });
+
+  test('an unreadable ship-by date shows as sent, the deadline at risk, in the table and on the order page', async () => {
+    const page = await newPage();
+    await page.goto(dash.url);
+    const cell = `#orders-body tr[data-id="${ids.unreadable}"] .deadline`;
+    await page.waitForSelector(cell);
+    assert.equal(await page.textContent(cell), 'at risk · ship-by date unreadable');
+    assert.equal(await page.getAttribute(cell, 'title'), 'ship by (unreadable): next tuesday');
+    await page.goto(`${dash.url}#/orders/${ids.unreadable}`);
+    await page.waitForSelector('dl.facts');
+    const facts = Object.fromEntries(await page.$$eval('dl.facts > div', (divs) => divs.map((d) => [d.querySelector('dt')?.textContent, d.querySelector('dd')?.textContent])));
+    assert.equal(facts['Ship by'], 'unreadable, as sent: next tuesday');
+    assert.equal(facts.Deadline, 'at risk · ship-by date unreadable');
+    assert.ok(await page.$('.flag'), 'needs attention');
+    assert.deepEqual(consoleErrors.get(page), []);
     await page.context().close();
   });
 
