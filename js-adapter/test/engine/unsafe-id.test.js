@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { startSandbox } from '../../sandbox/index.js';
+import { memoryStore } from './plain-store.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -17,26 +18,6 @@ const engine = require(`${root}pkg/nodejs/shoppingfeed_orders.js`);
 /** 2^53 + 1: as a JS number it reads 2^53. */
 const HUGE = '9007199254740993';
 
-/** A journal in Maps keyed by number, as the package's stores key it. */
-function memoryStore() {
-  const imports = new Map();
-  const ops = new Map();
-  const orders = new Map();
-  return {
-    orders, ops,
-    async loadImports(/** @type {number[]} */ ids) { return ids.filter((id) => imports.has(id)).map((id) => imports.get(id)); },
-    async createOrder(/** @type {any} */ draft) {
-      if (!orders.has(draft.shoppingfeedId)) orders.set(draft.shoppingfeedId, { id: `S${orders.size + 1}`, draft });
-      return { outcome: 'created', shopOrderId: orders.get(draft.shoppingfeedId).id };
-    },
-    async saveImports(/** @type {any[]} */ rs) { for (const r of rs) imports.set(r.shoppingfeedId, r); },
-    async saveOperations(/** @type {any[]} */ rs) { for (const r of rs) ops.set(r.id, r); },
-    async operations(/** @type {any} */ q) {
-      return [...ops.values()].filter((o) => (!q.states.length || q.states.includes(o.state)) && (q.shoppingfeedId == null || o.shoppingfeedId === q.shoppingfeedId));
-    },
-    async marketplaceStatusChanged() {},
-  };
-}
 
 /** @type {Awaited<ReturnType<typeof startSandbox>>} */
 let sandbox;

@@ -7,33 +7,13 @@ import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { startSandbox } from '../../sandbox/index.js';
+import { memoryStore } from './plain-store.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const require = createRequire(import.meta.url);
 /** @type {any} */
 const engine = require(`${root}pkg/nodejs/shoppingfeed_orders.js`);
 
-/** A journal kept in plain Maps, the smallest store a shop could write. */
-function memoryStore() {
-  const imports = new Map();
-  const ops = new Map();
-  const orders = new Map();
-  const changes = [];
-  return {
-    orders, ops, changes,
-    async loadImports(/** @type {number[]} */ ids) { return ids.filter((id) => imports.has(id)).map((id) => imports.get(id)); },
-    async createOrder(/** @type {any} */ draft) {
-      if (!orders.has(draft.shoppingfeedId)) orders.set(draft.shoppingfeedId, { id: `S${orders.size + 1}`, draft });
-      return { outcome: 'created', shopOrderId: orders.get(draft.shoppingfeedId).id };
-    },
-    async saveImports(/** @type {any[]} */ rs) { for (const r of rs) imports.set(r.shoppingfeedId, r); },
-    async saveOperations(/** @type {any[]} */ rs) { for (const r of rs) ops.set(r.id, r); },
-    async operations(/** @type {any} */ q) {
-      return [...ops.values()].filter((o) => (!q.states.length || q.states.includes(o.state)) && (q.shoppingfeedId == null || o.shoppingfeedId === q.shoppingfeedId));
-    },
-    async marketplaceStatusChanged(/** @type {any} */ r, /** @type {string} */ prev) { changes.push({ id: r.shoppingfeedId, prev, now: r.order.status }); },
-  };
-}
 
 /** @type {Awaited<ReturnType<typeof startSandbox>>} */
 let sandbox;
