@@ -13,6 +13,9 @@
 const BETTER_SQLITE3 = 'better-sqlite3';
 /** @type {any} */
 const Database = require(BETTER_SQLITE3);
+const journal = require('./journal.cjs');
+
+const { LOCK_NAME, CANCELLING, nowIso, json, rowOf, recordOf } = journal;
 
 /** @typedef {import('../../index').OrderDraft} OrderDraft */
 /** @typedef {import('../../index').CreateOutcome} CreateOutcome */
@@ -20,12 +23,31 @@ const Database = require(BETTER_SQLITE3);
 /** @typedef {import('../../index').OperationRecord} OperationRecord */
 /** @typedef {import('../../index').OrderFilter} OrderFilter */
 
-/** Lock row used by tryLock/unlock. */
-const LOCK_NAME = 'sync';
 /** Ids per query in loadImports (they travel as one JSON array parameter). */
 const CHUNK = 500;
-/** Marketplace statuses that cancel the shop order. */
-const CANCELLING = new Set(['cancelled', 'refused', 'refunded']);
+
+/**
+ * The journal's statements in SQLite: `?` parameters, lists as one JSON array read by json_each, one
+ * store a file (no store id), values bound as they are.
+ * @type {import('./journal.cjs').Dialect}
+ */
+const SQLITE = {
+  table: (name) => name,
+  scoped: false,
+  param: () => '?',
+  inList: (column, param) => `${column} IN (SELECT value FROM json_each(${param}))`,
+  list: (values) => JSON.stringify(values),
+  insertionOrder: 'rowid',
+  desc: 'DESC', // SQLite's NULLs sort first, so last when descending
+  codec: {
+    id: (v) => v,
+    num: (v) => v ?? null,
+    text: (v) => v ?? '',
+    textOrNull: (v) => v ?? null,
+    required: (v) => v,
+    str: String,
+  },
+};
 
 /**
  * The schema, oldest first. A migration is applied once, in its own transaction, and recorded in
@@ -141,10 +163,6 @@ const MIGRATIONS = Object.freeze([
   },
 ]);
 
-/** @param {unknown} v */
-const json = (v) => (v === undefined ? null : JSON.stringify(v));
-const nowIso = () => new Date().toISOString();
-
 /**
  * Whether a lock owner (`host:pid:…`, as createOrderSync names it) is a process of this machine that
  * no longer runs: a sync killed with SIGKILL then frees the store at once instead of at lock expiry.
@@ -159,26 +177,6 @@ function holderIsDead(owner) {
   } catch (err) {
     return /** @type {NodeJS.ErrnoException} */ (err).code === 'ESRCH';
   }
-}
-
-/**
- * A marketplace timestamp as UTC ISO (so `+01:00` and `+02:00` dates sort by instant); the raw text when
- * it does not parse; null when absent.
- * @param {unknown} s
- * @returns {string | null}
- */
-function sortableDate(s) {
-  if (s == null || s === '') return null;
-  const t = Date.parse(String(s));
-  return Number.isNaN(t) ? String(s) : new Date(t).toISOString();
-}
-
-/** @param {unknown} v @param {string} what @param {number} fallback */
-function count(v, what, fallback) {
-  if (v === undefined || v === null) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${what} must be a non-negative integer, got ${String(v)}`);
-  return n;
 }
 
 /**
@@ -233,32 +231,10 @@ class SqliteStore {
     const db = this.db;
     const p = (/** @type {string} */ sql) => db.prepare(sql);
     this.#s = {
+      ...Object.fromEntries(Object.entries(journal.statements(SQLITE)).map(([k, sql]) => [k, p(sql)])),
       lockGet: p('SELECT owner, expires_at AS expiresAt FROM locks WHERE name = ?'),
       lockSet: p(`INSERT INTO locks (name, owner, expires_at, updated_at) VALUES (?, ?, ?, ?)
                   ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, updated_at = excluded.updated_at`),
-      lockDel: p('DELETE FROM locks WHERE name = ? AND owner = ?'),
-      unconfirmed: p(`SELECT record FROM imports WHERE state = 'created' ORDER BY updated_at LIMIT ?`).pluck(),
-      importsIn: p('SELECT record FROM imports WHERE shoppingfeed_id IN (SELECT value FROM json_each(?))').pluck(),
-      importPut: p(`INSERT INTO imports (shoppingfeed_id, reference, channel_id, channel_name, channel_key, state, shop_order_id,
-                      status, tries, last_error, created_at, updated_at, record)
-                    VALUES (@shoppingfeedId, @reference, @channelId, @channelName, @channelKey, @state, @shopOrderId,
-                      @status, @tries, @lastError, @createdAt, @updatedAt, @record)
-                    ON CONFLICT (shoppingfeed_id) DO UPDATE SET
-                      reference = excluded.reference, channel_id = excluded.channel_id, channel_name = excluded.channel_name,
-                      channel_key = excluded.channel_key, state = excluded.state, shop_order_id = excluded.shop_order_id,
-                      status = excluded.status, tries = excluded.tries, last_error = excluded.last_error,
-                      created_at = excluded.created_at, updated_at = excluded.updated_at, record = excluded.record`),
-      opPut: p(`INSERT INTO operations (id, shoppingfeed_id, operation, state, batch_id, recorded_at, updated_at, record)
-                VALUES (@id, @shoppingfeedId, @operation, @state, @batchId, @recordedAt, @updatedAt, @record)
-                ON CONFLICT (id) DO UPDATE SET
-                  shoppingfeed_id = excluded.shoppingfeed_id, operation = excluded.operation, state = excluded.state,
-                  batch_id = excluded.batch_id, recorded_at = excluded.recorded_at, updated_at = excluded.updated_at,
-                  record = excluded.record`),
-      opInsert: p(`INSERT INTO operations (id, shoppingfeed_id, operation, state, batch_id, recorded_at, updated_at, record)
-                   VALUES (@id, @shoppingfeedId, @operation, @state, @batchId, @recordedAt, @updatedAt, @record)
-                   ON CONFLICT (id) DO NOTHING`),
-      opsOf: p(`SELECT shoppingfeed_id AS id, record FROM operations WHERE shoppingfeed_id IN (SELECT value FROM json_each(?))
-                ORDER BY recorded_at, rowid`),
       orderIdOf: p('SELECT id FROM orders WHERE shoppingfeed_id = ?').pluck(),
       nextOrderNo: p("UPDATE counters SET value = value + 1 WHERE name = 'order' RETURNING value").pluck(),
       hasProducts: p('SELECT EXISTS (SELECT 1 FROM products)').pluck(),
@@ -274,10 +250,6 @@ class SqliteStore {
                     quantity, unit_price, tax_amount, ecotax_amount)
                   VALUES (@orderId, @lineNo, @itemId, @sku, @originalReference, @channelReference, @name,
                     @quantity, @unitPrice, @taxAmount, @ecotaxAmount)`),
-      orderStatusSet: p('UPDATE orders SET status = ?, updated_at = ? WHERE shoppingfeed_id = ?'),
-      orderGet: p('SELECT * FROM orders WHERE shoppingfeed_id = ?'),
-      linesGet: p('SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no'),
-      eventAdd: p('INSERT INTO events (kind, at, data) VALUES (?, ?, ?)'),
     };
   }
 
@@ -331,38 +303,25 @@ class SqliteStore {
 
   /** Releases the lock if `owner` holds it. @param {string} owner */
   async unlock(owner) {
-    this.#s.lockDel.run(LOCK_NAME, owner);
+    this.#s.unlock.run(LOCK_NAME, owner);
+  }
+
+  /** Journal entries created in the shop whose acknowledgement is not confirmed. @param {number} limit */
+  async loadUnconfirmed(limit) {
+    return this.#s.unconfirmed.all(Number(limit)).map(recordOf);
   }
 
   /**
    * Journal entries of these Shoppingfeed orders, in the order asked, missing ones left out.
    * @param {number[]} ids @returns {Promise<ImportRecord[]>}
    */
-  /** Journal entries created in the shop whose acknowledgement is not confirmed. @param {number} limit */
-  async loadUnconfirmed(limit) {
-    return this.#s.unconfirmed.all(Number(limit)).map((/** @type {string} */ t) => JSON.parse(t));
-  }
-
   async loadImports(ids) {
-    /** @type {Map<number, ImportRecord>} */
+    /** @type {Map<number, string>} */
     const found = new Map();
     for (let i = 0; i < ids.length; i += CHUNK) {
-      for (const text of this.#s.importsIn.all(JSON.stringify(ids.slice(i, i + CHUNK)))) {
-        const r = JSON.parse(text);
-        found.set(r.shoppingfeedId, r);
-      }
+      for (const row of this.#s.importsIn.all(SQLITE.list(ids.slice(i, i + CHUNK)))) found.set(row.id, row.record);
     }
-    /** @type {ImportRecord[]} */
-    const out = [];
-    const given = new Set();
-    for (const id of ids) {
-      const r = found.get(id);
-      if (!r) continue;
-      // Fresh objects from JSON.parse; an id asked twice gets its own copy.
-      out.push(given.has(id) ? structuredClone(r) : r);
-      given.add(id);
-    }
-    return out;
+    return journal.inOrderAsked(ids, found);
   }
 
   /**
@@ -458,23 +417,7 @@ class SqliteStore {
     if (records.length === 0) return;
     const put = this.#s.importPut;
     this.#durable(() => {
-      for (const r of records) {
-        put.run({
-          shoppingfeedId: r.shoppingfeedId,
-          reference: r.reference ?? '',
-          channelId: r.channel?.id ?? null,
-          channelName: r.channel?.name ?? '',
-          channelKey: String(r.channel?.name ?? '').toLowerCase(),
-          state: r.state,
-          shopOrderId: r.shopOrderId ?? null,
-          status: r.order?.status ?? '',
-          tries: r.tries ?? 0,
-          lastError: r.lastError ?? null,
-          createdAt: sortableDate(r.order?.createdAt),
-          updatedAt: r.updatedAt ?? nowIso(),
-          record: JSON.stringify(r),
-        });
-      }
+      for (const r of records) put.run(rowOf(journal.IMPORTS, r, SQLITE.codec));
     });
   }
 
@@ -483,18 +426,7 @@ class SqliteStore {
     if (records.length === 0) return;
     const put = this.#s.opPut;
     this.#durable(() => {
-      for (const r of records) {
-        put.run({
-          id: r.id,
-          shoppingfeedId: r.shoppingfeedId,
-          operation: r.payload?.operation ?? '',
-          state: r.state,
-          batchId: r.batchId ?? null,
-          recordedAt: r.recordedAt ?? nowIso(),
-          updatedAt: r.updatedAt ?? nowIso(),
-          record: JSON.stringify(r),
-        });
-      }
+      for (const r of records) put.run(rowOf(journal.OPERATIONS, r, SQLITE.codec));
     });
   }
 
@@ -504,17 +436,7 @@ class SqliteStore {
    * @param {OperationRecord} r @returns {Promise<boolean>}
    */
   async insertOperation(r) {
-    const changes = this.#durable(() => this.#s.opInsert.run({
-      id: r.id,
-      shoppingfeedId: r.shoppingfeedId,
-      operation: r.payload?.operation ?? '',
-      state: r.state,
-      batchId: r.batchId ?? null,
-      recordedAt: r.recordedAt ?? nowIso(),
-      updatedAt: r.updatedAt ?? nowIso(),
-      record: JSON.stringify(r),
-    }).changes);
-    return changes === 1;
+    return this.#durable(() => this.#s.opInsert.run(rowOf(journal.OPERATIONS, r, SQLITE.codec)).changes) === 1;
   }
 
   /**
@@ -523,19 +445,8 @@ class SqliteStore {
    * @param {{states?: string[], shoppingfeedId?: number | null}} [q] @returns {Promise<OperationRecord[]>}
    */
   async operations(q = {}) {
-    const where = [];
-    /** @type {(string | number)[]} */
-    const args = [];
-    if (q.states && q.states.length > 0) {
-      where.push('state IN (SELECT value FROM json_each(?))');
-      args.push(JSON.stringify(q.states));
-    }
-    if (q.shoppingfeedId != null) {
-      where.push('shoppingfeed_id = ?');
-      args.push(q.shoppingfeedId);
-    }
-    const sql = `SELECT record FROM operations${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY recorded_at, rowid`;
-    return this.#cached(sql).pluck().all(...args).map((/** @type {string} */ t) => JSON.parse(t));
+    const { sql, args } = journal.operationsQuery(SQLITE, q);
+    return this.#cached(sql).all(...args).map(recordOf);
   }
 
   /**
@@ -546,20 +457,12 @@ class SqliteStore {
    */
   async marketplaceStatusChanged(record, previous) {
     const s = this.#s;
-    const status = record?.order?.status;
     this.#write(() => {
-      const cancel = CANCELLING.has(status);
       const at = nowIso();
-      const changed = cancel ? s.orderStatusSet.run('cancelled', at, record.shoppingfeedId).changes > 0 : false;
-      s.eventAdd.run('marketplace-status', at, JSON.stringify({
-        shoppingfeedId: record.shoppingfeedId,
-        reference: record.reference,
-        channel: record.channel?.name ?? null,
-        previous: previous ?? null,
-        status,
-        shopOrderId: record.shopOrderId ?? null,
-        shopOrderCancelled: changed,
-      }));
+      const changed = CANCELLING.has(record?.order?.status)
+        ? s.orderStatusSet.run('cancelled', at, record.shoppingfeedId).changes > 0
+        : false;
+      s.eventAdd.run(rowOf(journal.EVENTS, { kind: 'marketplace-status', at, data: journal.statusChange(record, previous, changed) }, SQLITE.codec));
     });
   }
 
@@ -569,37 +472,19 @@ class SqliteStore {
    * @returns {Promise<{ total: number, items: { record: ImportRecord, operations: OperationRecord[] }[] }>}
    */
   async listOrders(filter = {}) {
-    const limit = count(filter.limit, 'limit', 100);
-    const offset = count(filter.offset, 'offset', 0);
-    const where = [];
-    /** @type {(string | number)[]} */
-    const args = [];
-    if (filter.status) {
-      where.push('status = ?');
-      args.push(String(filter.status));
-    }
-    if (filter.channel) {
-      where.push('channel_key = ?');
-      args.push(String(filter.channel).toLowerCase());
-    }
-    const w = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+    const q = journal.listQueries(SQLITE, filter);
     const read = this.db.transaction(() => {
-      const total = this.#cached(`SELECT count(*) FROM imports${w}`).pluck().get(...args);
-      const records = this.#cached(`SELECT record FROM imports${w} ORDER BY created_at DESC, shoppingfeed_id DESC LIMIT ? OFFSET ?`)
-        .pluck().all(...args, limit, offset).map((/** @type {string} */ t) => JSON.parse(t));
-      /** @type {Map<number, any[]>} */
-      const ops = new Map(records.map((/** @type {any} */ r) => [r.shoppingfeedId, []]));
-      if (records.length > 0) {
-        for (const row of this.#s.opsOf.all(JSON.stringify([...ops.keys()]))) ops.get(row.id)?.push(JSON.parse(row.record));
-      }
-      return { total, items: records.map((/** @type {any} */ record) => ({ record, operations: ops.get(record.shoppingfeedId) ?? [] })) };
+      const total = this.#cached(q.count.sql).get(...q.count.args).n;
+      const records = this.#cached(q.page.sql).all(...q.page.args).map(recordOf);
+      const opRows = records.length > 0 ? this.#s.opsOf.all(SQLITE.list(records.map((/** @type {any} */ r) => r.shoppingfeedId))) : [];
+      return { total, items: journal.withOperations(records, opRows) };
     });
     return read.deferred();
   }
 
   /** Appends to the event log. @param {{kind: string, at?: string, data?: unknown}} event @returns {Promise<void>} */
   async recordEvent(event) {
-    this.#s.eventAdd.run(String(event.kind), event.at ?? nowIso(), json(event.data ?? null));
+    this.#s.eventAdd.run(rowOf(journal.EVENTS, event, SQLITE.codec));
   }
 
   /**
@@ -608,10 +493,8 @@ class SqliteStore {
    * @returns {Promise<{ id: number, kind: string, at: string, data: any }[]>}
    */
   async events(filter = {}) {
-    const limit = count(filter.limit, 'limit', 100);
-    const sql = `SELECT id, kind, at, data FROM events${filter.kind ? ' WHERE kind = ?' : ''} ORDER BY id DESC LIMIT ?`;
-    const args = filter.kind ? [String(filter.kind), limit] : [limit];
-    return this.#cached(sql).all(...args).map((/** @type {any} */ e) => ({ ...e, data: e.data == null ? null : JSON.parse(e.data) }));
+    const { sql, args } = journal.eventsQuery(SQLITE, filter);
+    return this.#cached(sql).all(...args).map(journal.eventOf);
   }
 
   /** Adds SKUs to the catalog (already known ones ignored); synchronous. @param {Iterable<string>} skus */
@@ -635,39 +518,7 @@ class SqliteStore {
   async shopOrder(shoppingfeedId) {
     const read = this.db.transaction(() => {
       const o = this.#s.orderGet.get(shoppingfeedId);
-      if (!o) return null;
-      const lines = this.#s.linesGet.all(o.id);
-      return {
-        id: o.id,
-        shoppingfeedId: o.shoppingfeed_id,
-        reference: o.reference,
-        channel: { id: o.channel_id, name: o.channel_name },
-        status: o.status,
-        currency: o.currency,
-        totalAmount: o.total_amount,
-        productAmount: o.product_amount,
-        shippingAmount: o.shipping_amount,
-        taxAmount: o.tax_amount,
-        buyerEmail: o.buyer_email,
-        shippingAddress: o.shipping_address == null ? null : JSON.parse(o.shipping_address),
-        billingAddress: o.billing_address == null ? null : JSON.parse(o.billing_address),
-        relayPoint: o.relay_point == null ? null : JSON.parse(o.relay_point),
-        draft: JSON.parse(o.draft),
-        createdAt: o.created_at,
-        updatedAt: o.updated_at,
-        lines: lines.map((/** @type {any} */ l) => ({
-          lineNo: l.line_no,
-          itemId: l.item_id,
-          sku: l.sku,
-          originalReference: l.original_reference,
-          channelReference: l.channel_reference,
-          name: l.name,
-          quantity: l.quantity,
-          unitPrice: l.unit_price,
-          taxAmount: l.tax_amount,
-          ecotaxAmount: l.ecotax_amount,
-        })),
-      };
+      return o ? journal.shopOrderOf(o, this.#s.linesGet.all(o.id)) : null;
     });
     return read.deferred();
   }
@@ -683,12 +534,6 @@ class SqliteStore {
   }
 }
 
-/**
- * Applies the migrations the file does not have yet, each in its own BEGIN IMMEDIATE transaction that
- * re-reads the applied versions (two processes opening a new file at once apply each one once).
- * @param {any} db
- * @returns {number[]} versions applied now
- */
 /**
  * Runs `step`, again after a short pause while SQLite reports the file busy (up to ~5 s).
  * @template T @param {() => T} step @returns {T}
@@ -706,6 +551,12 @@ function retryBusy(step) {
   }
 }
 
+/**
+ * Applies the migrations the file does not have yet, each in its own BEGIN IMMEDIATE transaction that
+ * re-reads the applied versions (two processes opening a new file at once apply each one once).
+ * @param {any} db
+ * @returns {number[]} versions applied now
+ */
 function migrate(db) {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,

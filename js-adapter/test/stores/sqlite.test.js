@@ -14,6 +14,7 @@ import { draft, importRecord, operationRecords } from './fixtures.js';
 
 const require = createRequire(import.meta.url);
 const { SqliteStore, MIGRATIONS } = /** @type {any} */ (require('../../lib/stores/sqlite.cjs'));
+const journal = /** @type {any} */ (require('../../lib/stores/journal.cjs'));
 /** @type {any} */
 const Database = require('better-sqlite3');
 const WORKER = fileURLToPath(new URL('./store-worker.cjs', import.meta.url));
@@ -68,6 +69,17 @@ describe('the file', () => {
     assert.deepEqual(again.schemaVersions(), [1, 2]);
     again.close();
     assert.equal(query(f, 'SELECT count(*) AS c FROM schema_migrations')[0].c, 2);
+  });
+
+  test('the journal description (journal.cjs) names the columns the migrations create, in their order', () => {
+    const store = new SqliteStore(':memory:');
+    try {
+      const columns = (/** @type {string} */ t) => store.db.prepare(`SELECT name FROM pragma_table_info('${t}') ORDER BY cid`).pluck().all();
+      for (const t of [journal.IMPORTS, journal.OPERATIONS]) assert.deepEqual(columns(t.name), t.columns.map((/** @type {any} */ c) => c.name), t.name);
+      assert.deepEqual(columns('events'), ['id', ...journal.EVENTS.columns.map((/** @type {any} */ c) => c.name)]);
+    } finally {
+      store.close();
+    }
   });
 
   test('cacheKb sets the page cache; a bad value is refused naming it', () => {
