@@ -22,6 +22,9 @@ const PG = 'pg';
 const pg = require(PG);
 const { randomInt, createHash } = require('node:crypto');
 const { codedError } = require('../errors.cjs');
+const journal = require('./journal.cjs');
+
+const { LOCK_NAME, CANCELLING, nowIso, json, rowOf, columnsOf, recordOf } = journal;
 
 /** @typedef {import('../../index').OrderDraft} OrderDraft */
 /** @typedef {import('../../index').CreateOutcome} CreateOutcome */
@@ -30,13 +33,9 @@ const { codedError } = require('../errors.cjs');
 /** @typedef {import('../../index').OrderFilter} OrderFilter */
 
 const DEFAULT_SCHEMA = 'shoppingfeed_orders';
-/** Lock row used by tryLock/unlock. */
-const LOCK_NAME = 'sync';
 /** First key of every advisory lock this package takes ('SFOR'); the second is 0 for migrations. */
 const ADVISORY_NS = 0x53464f52;
 const MIGRATION_KEY = 0;
-/** Marketplace statuses that cancel the shop order. */
-const CANCELLING = ['cancelled', 'refused', 'refunded'];
 /** Deadlock and serialization failures: the transaction is run again. */
 const RETRYABLE = new Set(['40P01', '40001']);
 
@@ -174,30 +173,32 @@ const MIGRATIONS = Object.freeze([
   },
 ]);
 
-const nowIso = () => new Date().toISOString();
 /** PostgreSQL text refuses NUL; marketplace strings are untrusted. @param {unknown} v */
 const text = (v) => String(v ?? '').replaceAll('\u0000', '');
 /** @param {unknown} v */
 const textOrNull = (v) => (v == null ? null : text(v));
-/** JSON kept as text: exact round trip, and NUL stays escaped. @param {unknown} v */
-const json = (v) => (v === undefined ? null : JSON.stringify(v));
 /** bigint columns come back as strings. @param {unknown} v */
 const num = (v) => (v == null ? null : Number(v));
 
-/** @param {unknown} s @returns {string | null} */
-function sortableDate(s) {
-  if (s == null || s === '') return null;
-  const t = Date.parse(String(s));
-  return Number.isNaN(t) ? text(s) : new Date(t).toISOString();
-}
+/** How the journal's values are bound: text without NUL, bigint ids as strings. @type {import('./journal.cjs').Codec} */
+const CODEC = { id: String, num, text, textOrNull, required: text, str: text };
 
-/** @param {unknown} v @param {string} what @param {number} fallback */
-function count(v, what, fallback) {
-  if (v === undefined || v === null) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${what} must be a non-negative integer, got ${String(v)}`);
-  return n;
-}
+/**
+ * The journal's statements in PostgreSQL: `$n` parameters (the store id is `$1`), lists as typed
+ * arrays, every row keyed by the store id, tables in the store's schema, bulk writes from column arrays.
+ * @param {string} s quoted schema @returns {import('./journal.cjs').Dialect}
+ */
+const dialect = (s) => ({
+  table: (name) => `${s}.${name}`,
+  scoped: true,
+  param: (n, type) => (type ? `$${n}::${type}` : `$${n}`),
+  inList: (column, param) => `${column} = ANY (${param})`,
+  list: (values) => values.map(String),
+  insertionOrder: 'seq',
+  desc: 'DESC NULLS LAST',
+  bulk: (columns, p) => `SELECT ${p.store}, * FROM unnest(${columns.map((c) => p.next(`${c.type}[]`)).join(', ')})`,
+  codec: CODEC,
+});
 
 /** The (store id, Shoppingfeed id) UNIQUE key refused an insert. @param {unknown} err */
 function uniqueOrderClash(err) {
@@ -380,7 +381,8 @@ class PostgresStore {
     }
     shared.users += 1;
     this.#shared = shared;
-    this.#sql = prepared(statements(s));
+    this.#dialect = dialect(s);
+    this.#sql = prepared({ ...journal.statements(this.#dialect), ...statements(s) });
     let migrated = shared.migrated.get(this.schema);
     if (!migrated) {
       migrated = migrate(this.pool, this.schema);
@@ -399,8 +401,12 @@ class PostgresStore {
 
   /** @type {Shared} */
   #shared;
+  /** @type {import('./journal.cjs').Dialect} */
+  #dialect;
   /** @type {Record<string, {name: string, text: string}>} */
   #sql;
+  /** @type {Map<string, {name: string, text: string}>} statements built from a query shape */
+  #shapes = new Map();
   /** @type {Promise<void>} */
   #ready;
   #closed = false;
@@ -415,6 +421,16 @@ class PostgresStore {
   async #q(sql, args) {
     await this.#ready;
     return this.pool.query(typeof sql === 'string' ? { text: sql, values: args } : { ...sql, values: args });
+  }
+
+  /** A statement built from a query shape, prepared once per shape. @param {string} key @param {string} sql */
+  #shaped(key, sql) {
+    let st = this.#shapes.get(sql);
+    if (!st) {
+      st = prepared({ [key]: sql })[key];
+      this.#shapes.set(sql, st);
+    }
+    return st;
   }
 
   /**
@@ -467,7 +483,7 @@ class PostgresStore {
   /** Journal entries created in the shop whose acknowledgement is not confirmed. @param {number} limit */
   async loadUnconfirmed(limit) {
     const r = await this.#q(this.#sql.unconfirmed, [this.storeId, Number(limit)]);
-    return r.rows.map((/** @type {any} */ row) => JSON.parse(row.record));
+    return r.rows.map(recordOf);
   }
 
   /**
@@ -476,16 +492,8 @@ class PostgresStore {
    */
   async loadImports(ids) {
     if (ids.length === 0) return [];
-    const r = await this.#q(this.#sql.importsIn, [this.storeId, [...new Set(ids)].map(String)]);
-    /** @type {Map<number, string>} */
-    const found = new Map(r.rows.map((/** @type {any} */ row) => [Number(row.id), row.record]));
-    /** @type {ImportRecord[]} */
-    const out = [];
-    for (const id of ids) {
-      const t = found.get(id);
-      if (t !== undefined) out.push(JSON.parse(t)); // a fresh object each time, even for an id asked twice
-    }
-    return out;
+    const r = await this.#q(this.#sql.importsIn, [this.storeId, this.#dialect.list([...new Set(ids)])]);
+    return journal.inOrderAsked(ids, new Map(r.rows.map((/** @type {any} */ row) => [Number(row.id), row.record])));
   }
 
   /**
@@ -587,32 +595,17 @@ class PostgresStore {
   /** Writes journal entries (insert or replace), in one statement. @param {ImportRecord[]} records */
   async saveImports(records) {
     if (records.length === 0) return;
-    const rows = lastById(records, (r) => r.shoppingfeedId).sort((a, b) => a.shoppingfeedId - b.shoppingfeedId);
-    /** @type {any[][]} */
-    const cols = Array.from({ length: 13 }, () => []);
-    for (const r of rows) {
-      const v = [
-        String(r.shoppingfeedId), text(r.reference), num(r.channel?.id), text(r.channel?.name), text(r.channel?.name).toLowerCase(),
-        text(r.state), textOrNull(r.shopOrderId), text(r.order?.status), r.tries ?? 0, textOrNull(r.lastError),
-        sortableDate(r.order?.createdAt), text(r.updatedAt ?? nowIso()), JSON.stringify(r),
-      ];
-      v.forEach((x, k) => cols[k].push(x));
-    }
-    await this.#retry(() => this.#q(this.#sql.importPut, [this.storeId, ...cols]));
+    // Sorted: two pages written at once lock their rows in one order (no deadlock).
+    const rows = lastById(records, (r) => r.shoppingfeedId).sort((a, b) => a.shoppingfeedId - b.shoppingfeedId)
+      .map((r) => rowOf(journal.IMPORTS, r, CODEC));
+    await this.#retry(() => this.#q(this.#sql.importPut, [this.storeId, ...columnsOf(rows, journal.IMPORTS.columns.length)]));
   }
 
   /** Writes operation records (insert or replace), in one statement. @param {OperationRecord[]} records */
   async saveOperations(records) {
     if (records.length === 0) return;
-    const rows = lastById(records, (r) => r.id);
-    /** @type {any[][]} */
-    const cols = Array.from({ length: 8 }, () => []);
-    for (const r of rows) {
-      const v = [text(r.id), String(r.shoppingfeedId), text(r.payload?.operation), text(r.state), textOrNull(r.batchId),
-        text(r.recordedAt ?? nowIso()), text(r.updatedAt ?? nowIso()), JSON.stringify(r)];
-      v.forEach((x, k) => cols[k].push(x));
-    }
-    await this.#retry(() => this.#q(this.#sql.opPut, [this.storeId, ...cols]));
+    const rows = lastById(records, (r) => r.id).map((r) => rowOf(journal.OPERATIONS, r, CODEC));
+    await this.#retry(() => this.#q(this.#sql.opPut, [this.storeId, ...columnsOf(rows, journal.OPERATIONS.columns.length)]));
   }
 
   /**
@@ -621,9 +614,7 @@ class PostgresStore {
    * @param {OperationRecord} r @returns {Promise<boolean>}
    */
   async insertOperation(r) {
-    const v = [text(r.id), String(r.shoppingfeedId), text(r.payload?.operation), text(r.state), textOrNull(r.batchId),
-      text(r.recordedAt ?? nowIso()), text(r.updatedAt ?? nowIso()), JSON.stringify(r)];
-    const res = await this.#retry(() => this.#q(this.#sql.opInsert, [this.storeId, ...v]));
+    const res = await this.#retry(() => this.#q(this.#sql.opInsert, [this.storeId, ...rowOf(journal.OPERATIONS, r, CODEC)]));
     return res.rowCount === 1;
   }
 
@@ -645,10 +636,9 @@ class PostgresStore {
    * @param {{states?: string[], shoppingfeedId?: number | null}} [q] @returns {Promise<OperationRecord[]>}
    */
   async operations(q = {}) {
-    const states = q.states && q.states.length > 0 ? q.states.map(String) : null;
-    const order = q.shoppingfeedId == null ? null : String(q.shoppingfeedId);
-    const r = await this.#q(this.#sql.ops, [this.storeId, states, order]);
-    return r.rows.map((/** @type {any} */ row) => JSON.parse(row.record));
+    const { sql, args } = journal.operationsQuery(this.#dialect, q);
+    const r = await this.#q(this.#shaped('ops', sql), [this.storeId, ...args]);
+    return r.rows.map(recordOf);
   }
 
   /**
@@ -657,22 +647,14 @@ class PostgresStore {
    * @param {ImportRecord} record @param {string} [previous] @returns {Promise<void>}
    */
   async marketplaceStatusChanged(record, previous) {
-    const status = record?.order?.status;
     const q = this.#sql;
     await this.#tx(async (c) => {
       const at = nowIso();
-      const changed = CANCELLING.includes(status)
-        ? (await c.query({ ...q.orderStatusSet, values: [this.storeId, String(record.shoppingfeedId), 'cancelled', new Date(at)] })).rowCount > 0
+      const changed = CANCELLING.has(record?.order?.status)
+        ? (await c.query({ ...q.orderStatusSet, values: [this.storeId, 'cancelled', new Date(at), String(record.shoppingfeedId)] })).rowCount > 0
         : false;
-      await c.query({ ...q.eventAdd, values: [this.storeId, 'marketplace-status', at, JSON.stringify({
-        shoppingfeedId: record.shoppingfeedId,
-        reference: record.reference,
-        channel: record.channel?.name ?? null,
-        previous: previous ?? null,
-        status,
-        shopOrderId: record.shopOrderId ?? null,
-        shopOrderCancelled: changed,
-      })] });
+      const event = { kind: 'marketplace-status', at, data: journal.statusChange(record, previous, changed) };
+      await c.query({ ...q.eventAdd, values: [this.storeId, ...rowOf(journal.EVENTS, event, CODEC)] });
     });
   }
 
@@ -683,28 +665,21 @@ class PostgresStore {
    * @returns {Promise<{ total: number, items: { record: ImportRecord, operations: OperationRecord[] }[] }>}
    */
   async listOrders(filter = {}) {
-    const limit = count(filter.limit, 'limit', 100);
-    const offset = count(filter.offset, 'offset', 0);
-    const status = filter.status ? String(filter.status) : null;
-    const channel = filter.channel ? String(filter.channel).toLowerCase() : null;
-    const q = this.#sql;
+    const q = journal.listQueries(this.#dialect, filter);
+    const [count, page] = [this.#shaped('listCount', q.count.sql), this.#shaped('listPage', q.page.sql)];
     return this.#tx(async (c) => {
-      const total = Number((await c.query({ ...q.listCount, values: [this.storeId, status, channel] })).rows[0].n);
-      const rows = (await c.query({ ...q.listPage, values: [this.storeId, status, channel, limit, offset] })).rows;
-      const records = rows.map((/** @type {any} */ r) => JSON.parse(r.record));
-      /** @type {Map<number, any[]>} */
-      const ops = new Map(records.map((/** @type {any} */ r) => [r.shoppingfeedId, []]));
-      if (records.length > 0) {
-        const o = await c.query({ ...q.opsOf, values: [this.storeId, [...ops.keys()].map(String)] });
-        for (const row of o.rows) ops.get(Number(row.id))?.push(JSON.parse(row.record));
-      }
-      return { total, items: records.map((/** @type {any} */ record) => ({ record, operations: ops.get(record.shoppingfeedId) ?? [] })) };
+      const total = Number((await c.query({ ...count, values: [this.storeId, ...q.count.args] })).rows[0].n);
+      const records = (await c.query({ ...page, values: [this.storeId, ...q.page.args] })).rows.map(recordOf);
+      const opRows = records.length > 0
+        ? (await c.query({ ...this.#sql.opsOf, values: [this.storeId, this.#dialect.list(records.map((/** @type {any} */ r) => r.shoppingfeedId))] })).rows
+        : [];
+      return { total, items: journal.withOperations(records, opRows) };
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
 
   /** Appends to this store's event log. @param {{kind: string, at?: string, data?: unknown}} event @returns {Promise<void>} */
   async recordEvent(event) {
-    await this.#q(this.#sql.eventAdd, [this.storeId, text(event.kind), event.at ?? nowIso(), json(event.data ?? null)]);
+    await this.#q(this.#sql.eventAdd, [this.storeId, ...rowOf(journal.EVENTS, event, CODEC)]);
   }
 
   /**
@@ -713,9 +688,9 @@ class PostgresStore {
    * @returns {Promise<{ id: number, kind: string, at: string, data: any }[]>}
    */
   async events(filter = {}) {
-    const limit = count(filter.limit, 'limit', 100);
-    const r = await this.#q(this.#sql.events, [this.storeId, filter.kind ? String(filter.kind) : null, limit]);
-    return r.rows.map((/** @type {any} */ e) => ({ id: Number(e.id), kind: e.kind, at: e.at, data: e.data == null ? null : JSON.parse(e.data) }));
+    const { sql, args } = journal.eventsQuery(this.#dialect, filter);
+    const r = await this.#q(this.#shaped('events', sql), [this.storeId, ...args]);
+    return r.rows.map(journal.eventOf);
   }
 
   /** Adds SKUs to this store's catalog (known ones ignored). @param {Iterable<string>} skus */
@@ -740,38 +715,7 @@ class PostgresStore {
       const o = (await c.query({ ...q.orderGet, values: [this.storeId, String(shoppingfeedId)] })).rows[0];
       if (!o) return null;
       const lines = (await c.query({ ...q.linesGet, values: [this.storeId, o.id] })).rows;
-      return {
-        id: o.id,
-        storeId: Number(o.store_id),
-        shoppingfeedId: Number(o.shoppingfeed_id),
-        reference: o.reference,
-        channel: { id: num(o.channel_id), name: o.channel_name },
-        status: o.status,
-        currency: o.currency,
-        totalAmount: o.total_amount,
-        productAmount: o.product_amount,
-        shippingAmount: o.shipping_amount,
-        taxAmount: o.tax_amount,
-        buyerEmail: o.buyer_email,
-        shippingAddress: o.shipping_address == null ? null : JSON.parse(o.shipping_address),
-        billingAddress: o.billing_address == null ? null : JSON.parse(o.billing_address),
-        relayPoint: o.relay_point == null ? null : JSON.parse(o.relay_point),
-        draft: JSON.parse(o.draft),
-        createdAt: new Date(o.created_at).toISOString(),
-        updatedAt: new Date(o.updated_at).toISOString(),
-        lines: lines.map((/** @type {any} */ l) => ({
-          lineNo: l.line_no,
-          itemId: num(l.item_id),
-          sku: l.sku,
-          originalReference: l.original_reference,
-          channelReference: l.channel_reference,
-          name: l.name,
-          quantity: l.quantity,
-          unitPrice: l.unit_price,
-          taxAmount: l.tax_amount,
-          ecotaxAmount: l.ecotax_amount,
-        })),
-      };
+      return journal.shopOrderOf(o, lines);
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
 
@@ -889,7 +833,7 @@ function prepared(texts) {
 }
 
 /**
- * Every statement, for one schema.
+ * The statements of PostgreSQL's own (the journal's are journal.cjs's), for one schema.
  * @param {string} s quoted schema
  */
 function statements(s) {
@@ -897,7 +841,6 @@ function statements(s) {
       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
       AND classid = $6::bigint::oid AND objid = l.holder::bigint::oid AND objsubid = 2)`;
   const nowMs = `(extract(epoch FROM clock_timestamp()) * 1000)::bigint`;
-  const filter = `store_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR channel_key = $3)`;
   return {
     // One statement: the conflicting row is locked and the condition read on its latest version.
     lock: `INSERT INTO ${s}.locks AS l (store_id, name, owner, expires_at, holder, updated_at)
@@ -908,30 +851,6 @@ function statements(s) {
                 OR l.expires_at <= ${nowMs}
                 OR (l.holder IS NOT NULL AND l.holder IS DISTINCT FROM excluded.holder AND NOT ${liveHolder})
            RETURNING owner`,
-    unlock: `DELETE FROM ${s}.locks WHERE store_id = $1 AND name = $2 AND owner = $3`,
-    unconfirmed: `SELECT record FROM ${s}.imports WHERE store_id = $1 AND state = 'created' ORDER BY updated_at LIMIT $2`,
-    importsIn: `SELECT shoppingfeed_id AS id, record FROM ${s}.imports WHERE store_id = $1 AND shoppingfeed_id = ANY ($2::bigint[])`,
-    importPut: `INSERT INTO ${s}.imports (store_id, shoppingfeed_id, reference, channel_id, channel_name, channel_key, state, shop_order_id,
-                  status, tries, last_error, created_at, updated_at, record)
-                SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[],
-                  $9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $14::text[])
-                ON CONFLICT (store_id, shoppingfeed_id) DO UPDATE SET
-                  reference = excluded.reference, channel_id = excluded.channel_id, channel_name = excluded.channel_name,
-                  channel_key = excluded.channel_key, state = excluded.state, shop_order_id = excluded.shop_order_id,
-                  status = excluded.status, tries = excluded.tries, last_error = excluded.last_error,
-                  created_at = excluded.created_at, updated_at = excluded.updated_at, record = excluded.record`,
-    opPut: `INSERT INTO ${s}.operations (store_id, id, shoppingfeed_id, operation, state, batch_id, recorded_at, updated_at, record)
-            SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-            ON CONFLICT (store_id, id) DO UPDATE SET
-              shoppingfeed_id = excluded.shoppingfeed_id, operation = excluded.operation, state = excluded.state,
-              batch_id = excluded.batch_id, recorded_at = excluded.recorded_at, updated_at = excluded.updated_at,
-              record = excluded.record`,
-    opInsert: `INSERT INTO ${s}.operations (store_id, id, shoppingfeed_id, operation, state, batch_id, recorded_at, updated_at, record)
-               VALUES ($1, $2, $3::bigint, $4, $5, $6, $7, $8, $9) ON CONFLICT (store_id, id) DO NOTHING`,
-    ops: `SELECT record FROM ${s}.operations WHERE store_id = $1 AND ($2::text[] IS NULL OR state = ANY ($2::text[]))
-            AND ($3::bigint IS NULL OR shoppingfeed_id = $3::bigint) ORDER BY recorded_at, seq`,
-    opsOf: `SELECT shoppingfeed_id AS id, record FROM ${s}.operations WHERE store_id = $1 AND shoppingfeed_id = ANY ($2::bigint[])
-            ORDER BY recorded_at, seq`,
     // $1 store, $2 Shoppingfeed id, $3..$16 order columns, $17..$26 line columns (arrays). The store's
     // counter row numbers its orders; it moves only when the order is created.
     createOrder: `WITH ex AS (SELECT id FROM ${s}.orders WHERE store_id = $1 AND shoppingfeed_id = $2),
@@ -1001,15 +920,6 @@ function statements(s) {
       ORDER BY d.k`,
     productsAdd: `INSERT INTO ${s}.products (store_id, sku, added_at) SELECT $1, sku, now() FROM unnest($2::text[]) AS sku
                   ON CONFLICT DO NOTHING`,
-    orderStatusSet: `UPDATE ${s}.orders SET status = $3, updated_at = $4 WHERE store_id = $1 AND shoppingfeed_id = $2::bigint`,
-    orderGet: `SELECT * FROM ${s}.orders WHERE store_id = $1 AND shoppingfeed_id = $2::bigint`,
-    linesGet: `SELECT * FROM ${s}.order_lines WHERE store_id = $1 AND order_id = $2 ORDER BY line_no`,
-    eventAdd: `INSERT INTO ${s}.events (store_id, kind, at, data) VALUES ($1, $2, $3, $4)`,
-    events: `SELECT id, kind, at, data FROM ${s}.events WHERE store_id = $1 AND ($2::text IS NULL OR kind = $2)
-             ORDER BY id DESC LIMIT $3`,
-    listCount: `SELECT count(*) AS n FROM ${s}.imports WHERE ${filter}`,
-    listPage: `SELECT record FROM ${s}.imports WHERE ${filter}
-               ORDER BY created_at DESC NULLS LAST, shoppingfeed_id DESC LIMIT $4 OFFSET $5`,
     // Metrics of many stores at once ($1: store ids); "the newest/oldest one" per store is a LATERAL
     // LIMIT 1 on an index, so a store's years of events are never scanned.
     mTotals: `SELECT store_id, count(*) FILTER (WHERE state IN ('created', 'acknowledged')) AS imported,

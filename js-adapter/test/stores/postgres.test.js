@@ -15,6 +15,7 @@ import { startServices } from './services.js';
 
 const require = createRequire(import.meta.url);
 const { PostgresStore, MIGRATIONS } = /** @type {any} */ (require('../../lib/stores/postgres.cjs'));
+const journal = /** @type {any} */ (require('../../lib/stores/journal.cjs'));
 const engine = /** @type {any} */ (require('../../lib/engine.cjs'));
 /** @type {any} */
 const pg = require('pg');
@@ -84,6 +85,18 @@ describe('the schema', () => {
     assert.deepEqual(await other.migrated, []);
     await other.close();
     assert.equal((await rows(`SELECT count(*)::int AS c FROM "${sc}".schema_migrations`))[0].c, 2);
+  });
+
+  test('the journal description (journal.cjs) names the columns the migrations create, in their order, beside store_id', async () => {
+    const sc = schema();
+    await open({ storeId: 80607, schema: sc }).ready();
+    const columns = async (/** @type {string} */ t) => (await rows(`SELECT column_name FROM information_schema.columns
+      WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, [sc, t])).map((r) => r.column_name);
+    const names = (/** @type {any} */ t) => t.columns.map((/** @type {any} */ c) => c.name);
+    assert.deepEqual(await columns('imports'), ['store_id', ...names(journal.IMPORTS)]);
+    // seq: the insertion order, PostgreSQL's rowid.
+    assert.deepEqual(await columns('operations'), ['store_id', 'id', 'seq', ...names(journal.OPERATIONS).slice(1)]);
+    assert.deepEqual(await columns('events'), ['id', 'store_id', ...names(journal.EVENTS)]);
   });
 
   test('a version-1 schema gets only migration 2, its data intact; a schema from a newer version is refused', async () => {
