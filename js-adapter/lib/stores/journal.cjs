@@ -1,11 +1,12 @@
 // @ts-check
 'use strict';
 // The journal as both SQL stores keep it (sqlite.cjs, postgres.cjs): its tables and columns, every
-// statement's shape, and the record ↔ row conversions, written once. A store describes its dialect —
-// how a parameter and a list parameter are written, where the tables live, whether rows carry the
-// store id, how it binds values — and keeps for itself only what differs in kind: transactions and
-// retries, the lock's decision, bulk writes, order creation, migrations. The migrations stay the
-// literal SQL that shipped; the store tests check these columns against the tables they create.
+// statement's shape, and the record ↔ row conversions, written once; the shop order's rows beside it
+// (what a draft puts in them, what is read back). A store describes its dialect — how a parameter and
+// a list parameter are written, where the tables live, whether rows carry the store id, how it binds
+// values — and keeps for itself only what differs in kind: transactions and retries, the lock's
+// decision, bulk writes, order creation, migrations. The migrations stay the literal SQL that
+// shipped; the store tests check these columns against the tables they create.
 
 /** @typedef {import('../../index').ImportRecord} ImportRecord */
 /** @typedef {import('../../index').OperationRecord} OperationRecord */
@@ -123,6 +124,48 @@ const EVENTS = Object.freeze({
     col('data', 'text', (e) => json(e.data ?? null)),
   ],
 });
+
+/** The shop order's columns taken from its draft (its id, Shoppingfeed id, status and times aside). */
+const ORDERS = Object.freeze({
+  name: 'orders',
+  columns: [
+    col('reference', 'text', (d, v) => v.text(d.reference)),
+    col('channel_id', 'bigint', (d, v) => v.num(d.channel?.id)),
+    col('channel_name', 'text', (d, v) => v.text(d.channel?.name)),
+    col('currency', 'text', (d, v) => v.text(d.currency)),
+    col('total_amount', 'float8', (d) => d.totalAmount ?? 0),
+    col('product_amount', 'float8', (d) => d.productAmount ?? 0),
+    col('shipping_amount', 'float8', (d) => d.shippingAmount ?? 0),
+    col('tax_amount', 'float8', (d) => d.taxAmount ?? 0),
+    col('buyer_email', 'text', (d, v) => v.text(d.buyerEmail)),
+    col('shipping_address', 'text', (d) => json(d.shippingAddress)),
+    col('billing_address', 'text', (d) => json(d.billingAddress)),
+    col('relay_point', 'text', (d) => json(d.relayPoint ?? null)),
+    col('draft', 'text', (d) => JSON.stringify(d)),
+  ],
+});
+
+/** An order line's columns taken from the draft's line (its order and 1-based number aside). */
+const ORDER_LINES = Object.freeze({
+  name: 'order_lines',
+  columns: [
+    col('item_id', 'bigint', (l, v) => v.num(l.itemId)),
+    col('sku', 'text', (l, v) => v.str(l.sku)),
+    col('original_reference', 'text', (l, v) => v.str(l.originalReference ?? l.sku)),
+    col('channel_reference', 'text', (l, v) => v.text(l.channelReference)),
+    col('name', 'text', (l, v) => v.text(l.name)),
+    col('quantity', 'int', (l) => l.quantity),
+    col('unit_price', 'float8', (l) => l.unitPrice ?? 0),
+    col('tax_amount', 'float8', (l) => l.taxAmount ?? 0),
+    col('ecotax_amount', 'float8', (l) => l.ecotaxAmount ?? 0),
+  ],
+});
+
+/**
+ * A draft refused for a SKU the catalog lacks (its first such line, 0-based).
+ * @param {any[]} lines @param {number} i @returns {import('../../index').CreateOutcome}
+ */
+const unknownSku = (lines, i) => ({ outcome: 'rejected', message: `unknown SKU \`${lines[i].sku}\` (items[${i}])` });
 
 /**
  * A row's values, in its table's column order.
@@ -375,8 +418,8 @@ function shopOrderOf(o, lines) {
 }
 
 module.exports = {
-  LOCK_NAME, CANCELLING, IMPORTS, OPERATIONS, EVENTS,
-  nowIso, json, sortableDate, count, rowOf, columnsOf,
+  LOCK_NAME, CANCELLING, IMPORTS, OPERATIONS, EVENTS, ORDERS, ORDER_LINES,
+  nowIso, json, sortableDate, count, rowOf, columnsOf, unknownSku,
   statements, operationsQuery, listQueries, eventsQuery,
   recordOf, inOrderAsked, withOperations, eventOf, statusChange, shopOrderOf,
 };

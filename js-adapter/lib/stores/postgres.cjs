@@ -1,11 +1,12 @@
 // @ts-check
 'use strict';
-// PostgresStore: the store interface (see memory.cjs, the reference, and sqlite.cjs, its twin) on a
-// PostgreSQL database through `pg`, shared by every process of a scale-out: the shop side (orders,
-// order lines, catalog) and the connector's journal (imports, operations, events, the sync lock) live
-// in one schema (default `shoppingfeed_orders`, so the shop's own `orders` table is never touched),
-// every row keyed by the Shoppingfeed store id. One instance serves one store; any number of
-// instances, in any number of processes, share a database (and, in one process, a pool).
+// PostgresStore: the store interface (see memory.cjs, the reference; sqlite.cjs, its twin; journal.cjs,
+// the tables, statements and row conversions they share) on a PostgreSQL database through `pg`, shared
+// by every process of a scale-out: the shop side (orders, order lines, catalog) and the connector's
+// journal (imports, operations, events, the sync lock) live in one schema (default
+// `shoppingfeed_orders`, so the shop's own `orders` table is never touched), every row keyed by the
+// Shoppingfeed store id. One instance serves one store; any number of instances, in any number of
+// processes, share a database (and, in one process, a pool).
 //
 // Guarantees, as SqliteStore's: (store id, Shoppingfeed order id) is UNIQUE in `orders` and in the
 // journal; every multi-step change is one transaction; migrations are versioned, each applied once in
@@ -24,7 +25,7 @@ const { randomInt, createHash } = require('node:crypto');
 const { codedError } = require('../errors.cjs');
 const journal = require('./journal.cjs');
 
-const { LOCK_NAME, CANCELLING, nowIso, json, rowOf, columnsOf, recordOf } = journal;
+const { LOCK_NAME, CANCELLING, nowIso, rowOf, columnsOf, recordOf } = journal;
 
 /** @typedef {import('../../index').OrderDraft} OrderDraft */
 /** @typedef {import('../../index').CreateOutcome} CreateOutcome */
@@ -568,26 +569,15 @@ class PostgresStore {
         `order ${sfId} belongs to Shoppingfeed store ${draft.storeId}, this PostgresStore serves store ${this.storeId}`);
     }
     const lines = draft.lines ?? [];
-    /** @type {any[][]} */
-    const cols = Array.from({ length: 10 }, () => []);
-    lines.forEach((/** @type {any} */ l, /** @type {number} */ i) => {
-      const v = [i + 1, num(l.itemId), text(l.sku), text(l.originalReference ?? l.sku), text(l.channelReference), text(l.name),
-        l.quantity, l.unitPrice ?? 0, l.taxAmount ?? 0, l.ecotaxAmount ?? 0];
-      v.forEach((x, k) => cols[k].push(x));
-    });
+    const lineRows = lines.map((/** @type {any} */ l, /** @type {number} */ i) => [i + 1, ...rowOf(journal.ORDER_LINES, l, CODEC)]);
     /** @type {any[]} */
-    const args = [
-      this.storeId, sfId, text(draft.reference), num(draft.channel?.id), text(draft.channel?.name), text(draft.currency),
-      draft.totalAmount ?? 0, draft.productAmount ?? 0, draft.shippingAmount ?? 0, draft.taxAmount ?? 0, text(draft.buyerEmail),
-      json(draft.shippingAddress), json(draft.billingAddress), json(draft.relayPoint ?? null), JSON.stringify(draft), new Date(),
-      ...cols,
-    ];
+    const args = [this.storeId, sfId, ...rowOf(journal.ORDERS, draft, CODEC), new Date(),
+      ...columnsOf(lineRows, 1 + journal.ORDER_LINES.columns.length)];
     /** One statement, so one transaction: existence, catalog, order number, order and lines. @returns {CreateOutcome} */
     const outcome = (/** @type {any} */ row) => {
       if (row.existing != null) return { outcome: 'created', shopOrderId: row.existing, existed: true };
       if (row.created != null) return { outcome: 'created', shopOrderId: row.created };
-      const i = Number(row.missing) - 1;
-      return { outcome: 'rejected', message: `unknown SKU \`${lines[i].sku}\` (items[${i}])` };
+      return journal.unknownSku(lines, Number(row.missing) - 1);
     };
     return { args, outcome };
   }

@@ -5,7 +5,9 @@
 // operations, events, the sync lock) live in the same file, so a created order and its journal entry
 // can never disagree about which file they are in. Several processes may open the same file: every
 // multi-step change is one transaction, writers take the write lock up front (BEGIN IMMEDIATE) and wait
-// up to 5 s for one another, and the Shoppingfeed order id is UNIQUE in `orders`.
+// up to 5 s for one another, and the Shoppingfeed order id is UNIQUE in `orders`. The tables' columns,
+// the statements and the row conversions are journal.cjs's, shared with PostgresStore: this file holds
+// SQLite's dialect, its transactions and pragmas, the lock, order creation and the migrations.
 
 // Loaded at the top on purpose: when better-sqlite3 (an optional dependency) is absent, the require fails
 // with MODULE_NOT_FOUND, which the CLI turns into "npm install better-sqlite3@12". Named through a constant
@@ -25,6 +27,11 @@ const { LOCK_NAME, CANCELLING, nowIso, json, rowOf, recordOf } = journal;
 
 /** Ids per query in loadImports (they travel as one JSON array parameter). */
 const CHUNK = 500;
+
+/** @param {{columns: {name: string}[]}} t */
+const names = (t) => t.columns.map((c) => c.name).join(', ');
+/** @param {{columns: unknown[]}} t */
+const marks = (t) => t.columns.map(() => '?').join(', ');
 
 /**
  * The journal's statements in SQLite: `?` parameters, lists as one JSON array read by json_each, one
@@ -240,16 +247,9 @@ class SqliteStore {
       hasProducts: p('SELECT EXISTS (SELECT 1 FROM products)').pluck(),
       hasProduct: p('SELECT EXISTS (SELECT 1 FROM products WHERE sku = ?)').pluck(),
       productAdd: p('INSERT OR IGNORE INTO products (sku, added_at) VALUES (?, ?)'),
-      orderAdd: p(`INSERT INTO orders (id, shoppingfeed_id, reference, channel_id, channel_name, status, currency, total_amount,
-                     product_amount, shipping_amount, tax_amount, buyer_email, shipping_address, billing_address, relay_point,
-                     draft, created_at, updated_at)
-                   VALUES (@id, @shoppingfeedId, @reference, @channelId, @channelName, 'open', @currency, @totalAmount,
-                     @productAmount, @shippingAmount, @taxAmount, @buyerEmail, @shippingAddress, @billingAddress, @relayPoint,
-                     @draft, @now, @now)`),
-      lineAdd: p(`INSERT INTO order_lines (order_id, line_no, item_id, sku, original_reference, channel_reference, name,
-                    quantity, unit_price, tax_amount, ecotax_amount)
-                  VALUES (@orderId, @lineNo, @itemId, @sku, @originalReference, @channelReference, @name,
-                    @quantity, @unitPrice, @taxAmount, @ecotaxAmount)`),
+      orderAdd: p(`INSERT INTO orders (id, shoppingfeed_id, status, ${names(journal.ORDERS)}, created_at, updated_at)
+                   VALUES (?, ?, 'open', ${marks(journal.ORDERS)}, ?, ?)`),
+      lineAdd: p(`INSERT INTO order_lines (order_id, line_no, ${names(journal.ORDER_LINES)}) VALUES (?, ?, ${marks(journal.ORDER_LINES)})`),
     };
   }
 
@@ -363,42 +363,12 @@ class SqliteStore {
       const lines = draft.lines ?? [];
       if (s.hasProducts.get()) {
         const i = lines.findIndex((/** @type {any} */ l) => !s.hasProduct.get(String(l.sku)));
-        if (i >= 0) return { outcome: 'rejected', message: `unknown SKU \`${lines[i].sku}\` (items[${i}])` };
+        if (i >= 0) return journal.unknownSku(lines, i);
       }
       const id = `SO-${String(s.nextOrderNo.get()).padStart(6, '0')}`;
-      s.orderAdd.run({
-        id,
-        shoppingfeedId: sfId,
-        reference: draft.reference ?? '',
-        channelId: draft.channel?.id ?? null,
-        channelName: draft.channel?.name ?? '',
-        currency: draft.currency ?? '',
-        totalAmount: draft.totalAmount ?? 0,
-        productAmount: draft.productAmount ?? 0,
-        shippingAmount: draft.shippingAmount ?? 0,
-        taxAmount: draft.taxAmount ?? 0,
-        buyerEmail: draft.buyerEmail ?? '',
-        shippingAddress: json(draft.shippingAddress),
-        billingAddress: json(draft.billingAddress),
-        relayPoint: json(draft.relayPoint ?? null),
-        draft: JSON.stringify(draft),
-        now: nowIso(),
-      });
-      lines.forEach((/** @type {any} */ l, /** @type {number} */ i) => {
-        s.lineAdd.run({
-          orderId: id,
-          lineNo: i + 1,
-          itemId: l.itemId ?? null,
-          sku: String(l.sku),
-          originalReference: l.originalReference ?? String(l.sku),
-          channelReference: l.channelReference ?? '',
-          name: l.name ?? '',
-          quantity: l.quantity,
-          unitPrice: l.unitPrice ?? 0,
-          taxAmount: l.taxAmount ?? 0,
-          ecotaxAmount: l.ecotaxAmount ?? 0,
-        });
-      });
+      const now = nowIso();
+      s.orderAdd.run(id, sfId, ...rowOf(journal.ORDERS, draft, SQLITE.codec), now, now);
+      lines.forEach((/** @type {any} */ l, /** @type {number} */ i) => s.lineAdd.run(id, i + 1, ...rowOf(journal.ORDER_LINES, l, SQLITE.codec)));
       return { outcome: 'created', shopOrderId: id };
     };
     if (!own) return step();

@@ -97,6 +97,10 @@ describe('the schema', () => {
     // seq: the insertion order, PostgreSQL's rowid.
     assert.deepEqual(await columns('operations'), ['store_id', 'id', 'seq', ...names(journal.OPERATIONS).slice(1)]);
     assert.deepEqual(await columns('events'), ['id', 'store_id', ...names(journal.EVENTS)]);
+    // The shop order's columns a draft fills, the others aside.
+    const fromDraft = async (/** @type {string} */ t, /** @type {string[]} */ aside) => (await columns(t)).filter((c) => !aside.includes(c));
+    assert.deepEqual(await fromDraft('orders', ['store_id', 'id', 'shoppingfeed_id', 'status', 'created_at', 'updated_at']), names(journal.ORDERS));
+    assert.deepEqual(await fromDraft('order_lines', ['store_id', 'order_id', 'line_no']), names(journal.ORDER_LINES));
   });
 
   test('a version-1 schema gets only migration 2, its data intact; a schema from a newer version is refused', async () => {

@@ -77,6 +77,10 @@ describe('the file', () => {
       const columns = (/** @type {string} */ t) => store.db.prepare(`SELECT name FROM pragma_table_info('${t}') ORDER BY cid`).pluck().all();
       for (const t of [journal.IMPORTS, journal.OPERATIONS]) assert.deepEqual(columns(t.name), t.columns.map((/** @type {any} */ c) => c.name), t.name);
       assert.deepEqual(columns('events'), ['id', ...journal.EVENTS.columns.map((/** @type {any} */ c) => c.name)]);
+      // The shop order's columns a draft fills, the others aside.
+      const fromDraft = (/** @type {string} */ t, /** @type {string[]} */ aside) => columns(t).filter((/** @type {string} */ c) => !aside.includes(c));
+      assert.deepEqual(fromDraft('orders', ['id', 'shoppingfeed_id', 'status', 'created_at', 'updated_at']), journal.ORDERS.columns.map((/** @type {any} */ c) => c.name));
+      assert.deepEqual(fromDraft('order_lines', ['order_id', 'line_no']), journal.ORDER_LINES.columns.map((/** @type {any} */ c) => c.name));
     } finally {
       store.close();
     }
