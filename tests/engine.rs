@@ -417,34 +417,16 @@ fn with_shoppingfeeds_clock_ahead_an_order_updated_after_our_ticket_finished_is_
     assert_acked_with_shop_id(&world, id, 2);
 }
 
-#[test]
-fn with_shoppingfeeds_clock_behind_an_acknowledgement_applied_after_the_list_read_is_not_sent_again() {
-    // Shoppingfeed's clock runs five seconds behind ours: its `finishedAt` of a ticket that ran just
-    // after our list read looks earlier than the read. The listing was stale all the same.
+/// Three orders acknowledged; the next cycle reads the list while the tickets are still queued, and they
+/// run before it reads them: the listing was stale, nothing is sent again. `behind`: how far
+/// Shoppingfeed's clock runs behind ours.
+fn a_stale_listing_is_not_acknowledged_again(behind: chrono::Duration) {
     let world = World::new();
-    world.api.clock_ahead(chrono::Duration::seconds(-5));
+    world.api.clock_ahead(-behind);
     world.api.defer_acks();
     let ids = world.add_orders(3);
     let engine = world.engine();
     assert_eq!(run(&engine).acknowledged, 3);
-    world.clock.advance(chrono::Duration::minutes(5));
-    world.api.run_acks_on_ticket_read();
-    let r = run(&engine);
-    assert_eq!((r.imported, r.reacknowledged, r.acknowledged, r.ack_in_flight), (0, 0, 0, 3));
-    for id in &ids {
-        assert_acked_with_shop_id(&world, *id, 1);
-    }
-}
-
-#[test]
-fn an_order_listed_before_its_acknowledge_ticket_ran_is_not_acknowledged_again() {
-    let world = World::new();
-    world.api.defer_acks();
-    let ids = world.add_orders(3);
-    let engine = world.engine();
-    assert_eq!(run(&engine).acknowledged, 3);
-    // The next cycle reads the list while the tickets are still queued; they run before it reads
-    // them (finishedAt not before the list read): the listing was stale, nothing is sent again.
     world.clock.advance(chrono::Duration::minutes(5));
     world.api.run_acks_on_ticket_read();
     let r = run(&engine);
@@ -455,6 +437,17 @@ fn an_order_listed_before_its_acknowledge_ticket_ran_is_not_acknowledged_again()
     }
     let r = run(&engine);
     assert_eq!((r.reacknowledged, r.acknowledged, r.ack_in_flight), (0, 0, 0));
+}
+
+#[test]
+fn an_order_listed_before_its_acknowledge_ticket_ran_is_not_acknowledged_again() {
+    a_stale_listing_is_not_acknowledged_again(chrono::Duration::zero());
+}
+
+#[test]
+fn with_shoppingfeeds_clock_behind_an_acknowledgement_applied_after_the_list_read_is_not_sent_again() {
+    // Its `finishedAt` of a ticket that ran just after our list read then looks earlier than the read.
+    a_stale_listing_is_not_acknowledged_again(chrono::Duration::seconds(5));
 }
 
 #[test]
@@ -696,6 +689,16 @@ fn malformed_orders_are_error_acknowledged_with_the_field_path_and_good_ones_imp
     assert_eq!(world.api.count("POST", ACK), 1);
 }
 
+/// An imported order whose shipment waits to be sent (the API was down when it was recorded), and
+/// 2^53 + 1, the id about to be listed: as a JS number it would read 2^53, another order's id.
+fn a_pending_shipment_and_an_id_above_2_pow_53() -> (World, TestEngine, u64) {
+    let (world, engine, shipped) = imported_order();
+    world.api.inject("*", &[""], Fault::Transport, u32::MAX);
+    block_on(engine.ship(shipped, &ship_request("250012345678", vec![]))).unwrap();
+    world.api.clear_faults();
+    (world, engine, JS_MAX_ID + 2)
+}
+
 /// No id the JS side cannot hold crosses in the report or the log.
 fn assert_ids_fit_js(report: &CycleReport, logs: &[LogRecord]) {
     assert!(report.issues.iter().all(|i| i.order_id.is_none_or(|id| id <= JS_MAX_ID)), "{:?}", report.issues);
@@ -704,13 +707,7 @@ fn assert_ids_fit_js(report: &CycleReport, logs: &[LogRecord]) {
 
 #[test]
 fn an_order_id_above_2_pow_53_fails_that_entry_alone_and_the_rest_of_the_page_goes_through() {
-    let (world, engine, shipped) = imported_order();
-    // A shipment waits to be sent (the API was down when it was recorded).
-    world.api.inject("*", &[""], Fault::Transport, u32::MAX);
-    block_on(engine.ship(shipped, &ship_request("250012345678", vec![]))).unwrap();
-    world.api.clear_faults();
-    // 2^53 + 1: as a JS number it would read 2^53, another order's id.
-    let huge = JS_MAX_ID + 2;
+    let (world, _, huge) = a_pending_shipment_and_an_id_above_2_pow_53();
     let good = [FIRST_ID + 10, FIRST_ID + 11, FIRST_ID + 12];
     world.api.add_order(world.order(good[0]));
     world.api.add_order(world.order(huge));
@@ -745,11 +742,7 @@ fn an_order_id_above_2_pow_53_fails_that_entry_alone_and_the_rest_of_the_page_go
 
 #[test]
 fn a_server_refusing_the_huge_id_takes_neither_the_good_acknowledgements_nor_the_shipments_down() {
-    let (world, engine, shipped) = imported_order();
-    world.api.inject("*", &[""], Fault::Transport, u32::MAX);
-    block_on(engine.ship(shipped, &ship_request("250012345678", vec![]))).unwrap();
-    world.api.clear_faults();
-    let huge = JS_MAX_ID + 2;
+    let (world, engine, huge) = a_pending_shipment_and_an_id_above_2_pow_53();
     world.api.add_order(world.order(huge));
     world.api.add_order(world.order(FIRST_ID + 10));
     // A server that cannot read the id refuses the call carrying it (the sandbox, JS numbers, does).

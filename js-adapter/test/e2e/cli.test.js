@@ -5,9 +5,8 @@
 
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { DAY, acksByOrder, addressless, cli, eligible, marketplaceFulfilled, oneJson, outputs, sandbox, tempDir, until, withDb } from './helpers.js';
+import { DAY, acksByOrder, addressless, cli, closedPort, eligible, marketplaceFulfilled, oneJson, outputs, sandbox, tempDir, until, withDb } from './helpers.js';
 
 /** @type {any} */
 const Database = createRequire(import.meta.url)('better-sqlite3');
@@ -16,15 +15,6 @@ after(() => tmp.cleanup());
 
 /** Channels that deliver `waiting_shipment` directly (no store acceptance needed). */
 const DIRECT = ['amazon', 'manomano', 'bol', 'zalando'];
-
-/** A free TCP port nobody listens on (the API "unreachable"). */
-async function closedPort() {
-  const srv = net.createServer();
-  await new Promise((r) => srv.listen(0, '127.0.0.1', () => r(undefined)));
-  const { port } = /** @type {net.AddressInfo} */ (srv.address());
-  await new Promise((r) => srv.close(() => r(undefined)));
-  return port;
-}
 
 /** Asserts every success ack of these ids was sent once, or again with the same storeReference. */
 function assertAckedOnceOrIdempotently(/** @type {any[]} */ requests, /** @type {number[]} */ ids) {

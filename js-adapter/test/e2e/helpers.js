@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -211,4 +212,13 @@ export function marketplaceFulfilled(o) {
   const f = o.additionalFields ?? {};
   return o.fulfilledBy === 'channel' || o.payment?.method === 'AFN' || o.payment?.method === 'clogistique'
     || f.env === 'epmm' || f.fulfilled_by === 'ZFS' || f.shipping_type_code === 'LVB';
+}
+
+/** A free TCP port nobody listens on (the API "unreachable"). */
+export async function closedPort() {
+  const srv = net.createServer();
+  await new Promise((r) => srv.listen(0, '127.0.0.1', () => r(undefined)));
+  const { port } = /** @type {net.AddressInfo} */ (srv.address());
+  await new Promise((r) => srv.close(() => r(undefined)));
+  return port;
 }

@@ -6,9 +6,8 @@
 // an order id above 2^53 - 1 fails alone; an unreadable ship-by date stays visible in `orders`.
 
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, describe, test } from 'node:test';
-import { acksByOrder, cli, oneJson, sandbox, tempDir, withDb } from './helpers.js';
+import { acksByOrder, cli, closedPort, oneJson, sandbox, tempDir, withDb } from './helpers.js';
 
 const tmp = tempDir('sfo-import-');
 after(() => tmp.cleanup());
@@ -22,15 +21,6 @@ async function post(/** @type {Awaited<ReturnType<typeof sandbox>>} */ t, /** @t
   });
   assert.equal(res.status, 202, `POST ${path}: ${res.status}`);
   return res.json();
-}
-
-/** A free TCP port nobody listens on (the API unreachable). */
-async function closedPort() {
-  const srv = net.createServer();
-  await new Promise((r) => srv.listen(0, '127.0.0.1', () => r(undefined)));
-  const { port } = /** @type {net.AddressInfo} */ (srv.address());
-  await new Promise((r) => srv.close(() => r(undefined)));
-  return port;
 }
 
 /** `sync --once --json`, expecting exit 0; the report. */
