@@ -7,9 +7,21 @@
 import { invalid } from './errors.js';
 import { formatIso } from './time.js';
 
-/** @typedef {import('./state.js').RawOrder} RawOrder */
 /** @typedef {import('./state.js').Store} Store */
 /** @typedef {import('./query.js').OrderFilters} OrderFilters */
+
+/**
+ * An order the sandbox serves as raw JSON text, because its id is beyond what its own numbers hold
+ * (above 2^53 - 1) and an API written in another language may still send it.
+ * @typedef {object} RawOrder
+ * @property {string} id  the id's digits, exactly as served
+ * @property {string} reference
+ * @property {string} status
+ * @property {string} text  the order's JSON with `"errors":__ERRORS__` where its errors go
+ * @property {{type: string, message: string, occurredAt: number}[]} errors
+ * @property {number|null} acknowledgedAt
+ * @property {{status: string, storeReference: string, message: string|null, at: number}[]} acks  acknowledgements received, in order
+ */
 
 const ID = '"__RAW_ID__"';
 const ERRORS = '"__RAW_ERRORS__"';

@@ -71,20 +71,7 @@ const COUNTRIES = ['FR', 'DE', 'ES', 'IT', 'GB', 'NL', 'BE', 'PL', 'SE'];
  * @property {{at: number, imported: number, blocked: {channelId: number, count: number, reason: string}[], synced: number}[]} importLog
  * @property {Set<OrderRecord>} toSync  orders changed on the marketplace, applied at the next import
  * @property {number} storeRefSeq
- * @property {RawOrder[]} rawOrders  orders served as given text (ids a JS number cannot hold)
- */
-
-/**
- * An order the sandbox serves as raw JSON text, because its id is beyond what its own numbers hold
- * (above 2^53 - 1) and an API written in another language may still send it.
- * @typedef {object} RawOrder
- * @property {string} id  the id's digits, exactly as served
- * @property {string} reference
- * @property {string} status
- * @property {string} text  the order's JSON with `"errors":__ERRORS__` where its errors go
- * @property {{type: string, message: string, occurredAt: number}[]} errors
- * @property {number|null} acknowledgedAt
- * @property {{status: string, storeReference: string, message: string|null, at: number}[]} acks  acknowledgements received, in order
+ * @property {import('./raw.js').RawOrder[]} rawOrders  orders served as given text (ids a JS number cannot hold)
  */
 
 /**
