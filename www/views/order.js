@@ -459,7 +459,6 @@ function closeSection(section, openerId) {
   opener?.focus();
 }
 
-
 /** @param {import('../app.js').Ctx} ctx @param {any} v */
 function cancelForm(ctx, v) {
   const reason = /** @type {HTMLInputElement} */ (h('input', { id: 'cancel-reason', name: 'reason', maxlength: '500', autocomplete: 'off' }));

@@ -11,8 +11,8 @@ import { GLOBAL_USAGE, UsageError, describe, openConnector, openStoreDirectory, 
 const require = createRequire(import.meta.url);
 /** @type {typeof import('../../lib/dashboard/index.cjs')} */
 const dashboard = require('../../lib/dashboard/index.cjs');
-/** @type {typeof import('../../lib/dashboard/carriers.cjs')} */
-const carriers = require('../../lib/dashboard/carriers.cjs');
+/** @type {typeof import('../../lib/carriers.cjs')} */
+const carriers = require('../../lib/carriers.cjs');
 
 const USAGE = `usage: shoppingfeed-orders dashboard [--db FILE] [--port P] [--host H] [--access-token T] [--carrier NAME=URL ...]
 

@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import { GLOBAL_USAGE, UsageError, describe, openConnector, parse, pkg, settings } from '../common.js';
 
 const require = createRequire(import.meta.url);
-/** @type {typeof import('../../lib/dashboard/carriers.cjs')} */
-const carriers = require('../../lib/dashboard/carriers.cjs');
+/** @type {typeof import('../../lib/carriers.cjs')} */
+const carriers = require('../../lib/carriers.cjs');
 
 const USAGE = `usage: shoppingfeed-orders ship ORDER_ID --carrier C --tracking-number N [--tracking-url URL] [--item ITEM_ID:QTY ...]
 

@@ -11,7 +11,7 @@ const zlib = require('node:zlib');
 const { codedError } = require('../errors.cjs');
 const { createApi } = require('./api.cjs');
 const { createStoresApi } = require('./stores.cjs');
-const { carrierList } = require('./carriers.cjs');
+const { carrierList } = require('../carriers.cjs');
 const { SECURITY_HEADERS, checkApiRequest, checkHost, isLoopback } = require('./guard.cjs');
 const { staticFiles } = require('./static.cjs');
 

@@ -5,8 +5,8 @@
 // form's tracking URL from them and `ship --carrier` fills it in; the engine still validates whatever
 // URL is finally sent.
 
-const engine = require('../engine.cjs');
-const { codedError } = require('../errors.cjs');
+const engine = require('./engine.cjs');
+const { codedError } = require('./errors.cjs');
 
 /** Public tracking pages of the carriers French and Benelux marketplace sellers use most. */
 const DEFAULT_CARRIERS = Object.freeze({
